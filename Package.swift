@@ -22,6 +22,10 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
+            name: "NotifyLogging",
+            dependencies: ["NotifyDomain", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "NotifyStore",
             dependencies: ["CPostgres", "NotifyDomain", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Migrations")]
@@ -29,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "FCGIHandler",
             dependencies: [
-                "CFastCGI", "NotifyDomain", "NotifyStore",
+                "CFastCGI", "NotifyDomain", "NotifyStore", "NotifyLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -37,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "NotifySweep",
             dependencies: [
-                "CCurl", "NotifyDomain", "NotifyStore",
+                "CCurl", "NotifyDomain", "NotifyStore", "NotifyLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import NotifyStore
+
+/// Turns one request into one response: routing, authentication, the handler, and the mapping of
+/// every error to problem+json. It never throws, so a bad request cannot take a worker down.
+struct Application {
+    let router: Router
+    let database: Database
+    let logger: Logger
+
+    init(database: Database, logger: Logger) {
+        self.router = Routes.build()
+        self.database = database
+        self.logger = logger
+    }
+
+    /// The response and, when authenticated, the merchant (for the access log).
+    func respond(to request: HTTPRequest, now: Date) -> (HTTPResponse, merchant: String?) {
+        var merchant: String?
+        do {
+            switch router.match(method: request.method, path: request.path) {
+            case .notFound:
+                throw APIError.notFound("no resource at \(request.path)")
+            case .methodNotAllowed(let allowed):
+                throw APIError.methodNotAllowed(allowed: allowed)
+            case .found(let route, let parameters):
+                if route.access == .merchant {
+                    merchant = try Authenticator(database: database).authenticate(request)
+                }
+                var requestLogger = logger
+                requestLogger[metadataKey: "request.id"] = "\(request.requestId)"
+                let context = RequestContext(request: request, parameters: parameters, merchant: merchant ?? "",
+                                             database: database, now: now, logger: requestLogger)
+                return (try route.handler(context), merchant)
+            }
+        } catch {
+            let apiError = APIError.from(error)
+            if apiError.status >= 500 {
+                logger.error("request failed", metadata: [
+                    "request.id": "\(request.requestId)", "error": "\(error)", "http.path": "\(request.path)",
+                ])
+            }
+            return (apiError.problemResponse(requestId: request.requestId), merchant)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import NotifyStore
+
+/// The worker pool's settings, read once at start from the environment and the command line
+/// (the command line wins). Bad values stop the process with a message instead of a guess.
+struct FCGIConfig {
+    var socketPath: String
+    var workers: Int
+    var databaseURL: String
+    var logLevel: String?
+    /// How long SIGTERM waits for requests in flight before workers are killed.
+    var drainSeconds: Double = 30
+
+    static func fromEnvironment(_ environment: [String: String], workingDirectory: String) throws -> FCGIConfig {
+        let workers: Int
+        if let text = environment["NOTIFY_WORKERS"], !text.isEmpty {
+            guard let value = Int(text), (1...256).contains(value) else {
+                throw StartupError("NOTIFY_WORKERS must be a number from 1 to 256, not '\(text)'")
+            }
+            workers = value
+        } else {
+            workers = ProcessInfo.processInfo.activeProcessorCount
+        }
+        let socket = environment["NOTIFY_FCGI_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+        return FCGIConfig(
+            socketPath: socket ?? "\(workingDirectory)/.state/fcgi.sock",
+            workers: workers,
+            databaseURL: DatabaseURL.fromEnvironment(environment, workingDirectory: workingDirectory),
+            logLevel: environment["NOTIFY_LOG_LEVEL"])
+    }
+}

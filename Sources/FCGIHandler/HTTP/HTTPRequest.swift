@@ -1,0 +1,82 @@
+import NotifyDomain
+
+/// An API request as the handlers see it, decoded from FastCGI parameters. Header names are
+/// lower-case; the body has already been capped at `HTTPRequest.maxBodySize`.
+struct HTTPRequest {
+    static let maxBodySize = 1_048_576
+
+    let method: String
+    let path: String
+    let query: [(name: String, value: String)]
+    let headers: [String: String]
+    let body: [UInt8]
+    let requestId: String
+    let remoteAddress: String
+
+    /// Builds a request from CGI parameters (`HTTP_X_MERCHANT` becomes header `x-merchant`).
+    init(parameters: [String: String], body: [UInt8]) {
+        method = parameters["REQUEST_METHOD"] ?? "GET"
+        let uri = parameters["REQUEST_URI"] ?? parameters["DOCUMENT_URI"] ?? "/"
+        let pathPart = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        path = String(pathPart)
+        query = QueryString.parse(parameters["QUERY_STRING"] ?? "")
+        var headers: [String: String] = [:]
+        for (name, value) in parameters where name.hasPrefix("HTTP_") {
+            headers[name.dropFirst(5).lowercased().replacingUnderscores()] = value
+        }
+        if let type = parameters["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
+        self.headers = headers
+        self.body = body
+        requestId = parameters["REQUEST_ID"].flatMap { $0.isEmpty ? nil : $0 } ?? headers["x-request-id"] ?? ""
+        remoteAddress = parameters["REMOTE_ADDR"] ?? ""
+    }
+
+    init(method: String, path: String, query: [(name: String, value: String)] = [], headers: [String: String] = [:],
+         body: [UInt8] = [], requestId: String = "", remoteAddress: String = "127.0.0.1") {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.requestId = requestId
+        self.remoteAddress = remoteAddress
+    }
+
+    /// The body as a JSON value: 415 unless the content type is JSON, 400 when it does not parse.
+    func jsonBody() throws -> JSON {
+        let type = (headers["content-type"] ?? "").lowercased()
+        let mediaType = type.split(separator: ";").first.map { $0.trimmingCharacters() } ?? ""
+        guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+        else {
+            throw APIError.unsupportedMediaType("the body must be application/json")
+        }
+        do {
+            return try JSON.parse(body)
+        } catch {
+            throw APIError.badRequest("malformed JSON: \(error.message)")
+        }
+    }
+
+    /// The body as a JSON object (an array or scalar body is a 400).
+    func jsonObjectBody() throws -> [String: JSON] {
+        guard let object = try jsonBody().objectValue else {
+            throw APIError.badRequest("the body must be a JSON object")
+        }
+        return object
+    }
+}
+
+extension String {
+    fileprivate func replacingUnderscores() -> String {
+        String(map { $0 == "_" ? "-" : $0 })
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first.isWhitespace { slice.removeFirst() }
+        while let last = slice.last, last.isWhitespace { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,8 @@
+/// The whole API surface in one list (DESIGN §4): the place to look for what a path does.
+enum Routes {
+    static func build() -> Router {
+        var router = Router()
+        HealthRoutes.register(in: &router)
+        return router
+    }
+}

@@ -1,0 +1,63 @@
+import CFastCGI
+import Foundation
+import Logging
+
+/// Set by SIGTERM/SIGINT in a worker; checked between requests.
+nonisolated(unsafe) private var workerStopRequested: sig_atomic_t = 0
+
+/// A FastCGI worker process: accepts one request at a time on the shared socket and answers it.
+/// SIGTERM is blocked while a request is served, so it always finishes; an idle worker's accept
+/// is interrupted and the worker exits at once.
+struct Worker {
+    let socket: FastCGISocket
+    let config: FCGIConfig
+    let logger: Logger
+
+    func run() -> Never {
+        signal(SIGPIPE, SIG_IGN)
+        notify_install_signal(SIGTERM) { _ in workerStopRequested = 1 }
+        notify_install_signal(SIGINT) { _ in workerStopRequested = 1 }
+        do {
+            try FastCGISocket.initializeLibrary()
+        } catch {
+            logger.critical("\(error)")
+            exit(1)
+        }
+        let application = Application(database: Database(conninfo: config.databaseURL), logger: logger)
+        let connection = FastCGIConnection(socket: socket)
+        while workerStopRequested == 0 {
+            guard connection.accept() else { continue }
+            notify_block_signal(SIGTERM, 1)
+            serve(connection, application)
+            connection.finish()
+            notify_block_signal(SIGTERM, 0)
+        }
+        exit(0)
+    }
+
+    private func serve(_ connection: FastCGIConnection, _ application: Application) {
+        let started = Date()
+        let parameters = connection.parameters()
+        let response: HTTPResponse
+        let merchant: String?
+        var request = HTTPRequest(parameters: parameters, body: [])
+        if let body = connection.readBody(limit: HTTPRequest.maxBodySize) {
+            request = HTTPRequest(parameters: parameters, body: body)
+            (response, merchant) = application.respond(to: request, now: started)
+        } else {
+            response = APIError.payloadTooLarge.problemResponse(requestId: request.requestId)
+            merchant = nil
+        }
+        var headers = response.headers
+        if !request.requestId.isEmpty { headers.append(("X-Request-Id", request.requestId)) }
+        connection.write(status: response.status, headers: headers, body: response.body)
+        logger.info("request", metadata: [
+            "request.id": "\(request.requestId)",
+            "http.method": "\(request.method)",
+            "http.path": "\(request.path)",
+            "http.status": .stringConvertible(response.status),
+            "merchant": "\(merchant ?? "")",
+            "duration.ms": .stringConvertible(Int(Date().timeIntervalSince(started) * 1000)),
+        ])
+    }
+}

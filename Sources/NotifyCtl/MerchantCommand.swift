@@ -1,0 +1,75 @@
+import ArgumentParser
+import NotifyDomain
+import NotifyStore
+
+struct MerchantCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merchant", abstract: "Create merchants and rotate their signing secrets.",
+        subcommands: [Create.self, RotateSecret.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a merchant; prints its first token and signing secret as JSON (exit 3 if it exists).")
+
+        @Argument(help: "Merchant id: letters, digits, '.', '_' or '-', at most 64.") var id: String
+
+        func run() throws {
+            let token = APIToken.make(randomBytes: CtlSupport.randomBytes(32))
+            let secret = WebhookSignature.makeSecret(randomBytes: CtlSupport.randomBytes(24))
+            let store = MerchantStore(connection: try CtlSupport.connect())
+            do {
+                guard try store.create(merchant: id, tokenHash: APIToken.sha256Hex(token), signingSecret: secret) else {
+                    throw CtlSupport.fail("merchant '\(id)' already exists", code: 3)
+                }
+            } catch let error as StoreError where error.kind == .failed && error.sqlState == "23514" {
+                throw CtlSupport.fail("invalid merchant id '\(id)'", code: 2)
+            }
+            CtlSupport.printJSON(["merchant": id, "token": token, "signingSecret": secret])
+        }
+    }
+
+    struct RotateSecret: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-secret", abstract: "Replace a merchant's signing secret; prints the new one.")
+
+        @Argument var id: String
+
+        func run() throws {
+            let secret = WebhookSignature.makeSecret(randomBytes: CtlSupport.randomBytes(24))
+            guard try MerchantStore(connection: try CtlSupport.connect()).rotateSecret(merchant: id, signingSecret: secret)
+            else { throw CtlSupport.fail("no merchant '\(id)'", code: 4) }
+            CtlSupport.printJSON(["merchant": id, "signingSecret": secret])
+        }
+    }
+}
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Create and revoke API tokens.", subcommands: [Create.self, Revoke.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create another token for a merchant.")
+
+        @Argument var merchant: String
+
+        func run() throws {
+            let token = APIToken.make(randomBytes: CtlSupport.randomBytes(32))
+            guard try MerchantStore(connection: try CtlSupport.connect())
+                .addToken(merchant: merchant, tokenHash: APIToken.sha256Hex(token))
+            else { throw CtlSupport.fail("no merchant '\(merchant)'", code: 4) }
+            CtlSupport.printJSON(["merchant": merchant, "token": token])
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token (it answers 401 from now on).")
+
+        @Argument var token: String
+
+        func run() throws {
+            guard try MerchantStore(connection: try CtlSupport.connect()).revokeToken(tokenHash: APIToken.sha256Hex(token))
+            else { throw CtlSupport.fail("no live token matches", code: 4) }
+            print("revoked")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import NotifyDomain
+import NotifyStore
+
+/// `notifyctl`: administration of a Notify installation (DESIGN §2).
+struct NotifyCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notifyctl", abstract: "Administer Notify: migrations, merchants and tokens.",
+        subcommands: [Migrate.self, MerchantCommand.self, TokenCommand.self])
+}
+
+/// What every subcommand shares: the database connection and JSON output.
+enum CtlSupport {
+    static func connect() throws -> Connection {
+        let url = DatabaseURL.fromEnvironment(
+            ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
+        return try Connection(conninfo: url)
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    static func printJSON(_ fields: [String: String]) {
+        print(JSON.object(fields.mapValues { .string($0) }).serialized())
+    }
+
+    /// Ends the command with a message on stderr and a distinct exit code.
+    static func fail(_ message: String, code: Int32 = 1) -> ExitCode {
+        FileHandle.standardError.write(Data("notifyctl: \(message)\n".utf8))
+        return ExitCode(code)
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply the database migrations (idempotent).")
+
+    func run() throws {
+        let applied = try Migrator(connection: try CtlSupport.connect()).migrate(try Migrator.bundled())
+        print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import NotifyDomain
+
+/// Writes each log record as one JSON object per line on stderr (DESIGN §7), so logs from every
+/// worker and sweep can be collected and queried without parsing free text. Metadata keys are
+/// dotted (`order.id`, `http.status`); secrets and whole payloads never go into them.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let label: String
+
+    public init(label: String, level: Logger.Level) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    /// Bootstraps swift-log once per process with the level named by `NOTIFY_LOG_LEVEL` (default info).
+    public static func bootstrap(levelName: String?) {
+        let level = levelName.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields: [String: JSON] = [
+            "ts": .string(Self.timestamp()),
+            "level": .string(event.level.rawValue),
+            "logger": .string(label),
+            "msg": .string(event.message.description),
+            "pid": .number(Double(getpid())),
+        ]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
+            fields[key] = Self.json(value)
+        }
+        var line = JSON.object(fields).serializedBytes
+        line.append(0x0A)
+        line.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, stderr) }
+    }
+
+    /// Numbers logged as `.stringConvertible` stay numbers in the JSON line.
+    private static func json(_ value: Logger.MetadataValue) -> JSON {
+        switch value {
+        case .string(let text): return .string(text)
+        case .stringConvertible(let item):
+            if let number = item as? any BinaryInteger { return .number(Double(number)) }
+            if let number = item as? Double { return .number(number) }
+            return .string(item.description)
+        case .array(let items): return .array(items.map(json))
+        case .dictionary(let items): return .object(items.mapValues(json))
+        }
+    }
+
+    private static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var time = now.tv_sec
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
+                      parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+    }
+}

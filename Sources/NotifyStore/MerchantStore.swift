@@ -1,0 +1,70 @@
+/// Merchants, their signing secrets and their API tokens. Tokens arrive here already hashed:
+/// the plain token exists only in the response that created it.
+public struct MerchantStore {
+    /// Who a presented token belongs to.
+    public struct TokenOwner: Equatable, Sendable {
+        public let merchant: String
+        public let revoked: Bool
+    }
+
+    private let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// Creates a merchant with its first token. Returns `false` when the merchant already exists.
+    public func create(merchant: String, tokenHash: String, signingSecret: String) throws -> Bool {
+        do {
+            try connection.transaction {
+                try connection.query(MerchantStatements.insertMerchant, [merchant, signingSecret])
+                try connection.query(MerchantStatements.insertToken, [merchant, tokenHash])
+            }
+            return true
+        } catch let error as StoreError where error.kind == .uniqueViolation {
+            return false
+        }
+    }
+
+    /// Adds a token to an existing merchant. Returns `false` when there is no such merchant.
+    public func addToken(merchant: String, tokenHash: String) throws -> Bool {
+        try connection.query(MerchantStatements.addToken, [merchant, tokenHash]).affected == 1
+    }
+
+    /// Revokes a token. Returns `false` when no live token has that hash.
+    public func revokeToken(tokenHash: String) throws -> Bool {
+        try connection.query(MerchantStatements.revokeToken, [tokenHash]).affected == 1
+    }
+
+    /// Replaces the merchant's signing secret. Returns `false` when there is no such merchant.
+    public func rotateSecret(merchant: String, signingSecret: String) throws -> Bool {
+        try connection.query(MerchantStatements.rotateSecret, [merchant, signingSecret]).affected == 1
+    }
+
+    public func tokenOwner(tokenHash: String) throws -> TokenOwner? {
+        guard let row = try connection.query(MerchantStatements.tokenOwner, [tokenHash]).first else { return nil }
+        return TokenOwner(merchant: try row.string("merchant"), revoked: try row.bool("revoked"))
+    }
+
+    public func signingSecret(merchant: String) throws -> String? {
+        try connection.query(MerchantStatements.signingSecret, [merchant]).first?.string("signing_secret")
+    }
+}
+
+enum MerchantStatements {
+    static let insertMerchant = Statement(
+        "merchant_insert", "INSERT INTO merchants (merchant, signing_secret) VALUES ($1, $2)")
+    static let insertToken = Statement(
+        "token_insert", "INSERT INTO api_tokens (merchant, token_hash) VALUES ($1, $2)")
+    static let addToken = Statement(
+        "token_add",
+        "INSERT INTO api_tokens (merchant, token_hash) SELECT merchant, $2 FROM merchants WHERE merchant = $1")
+    static let revokeToken = Statement(
+        "token_revoke", "UPDATE api_tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL")
+    static let rotateSecret = Statement(
+        "merchant_rotate_secret", "UPDATE merchants SET signing_secret = $2 WHERE merchant = $1")
+    static let tokenOwner = Statement(
+        "token_owner", "SELECT merchant, revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE token_hash = $1")
+    static let signingSecret = Statement(
+        "merchant_signing_secret", "SELECT signing_secret FROM merchants WHERE merchant = $1")
+}

@@ -1,0 +1,135 @@
+import CPostgres
+import Glibc
+
+/// One libpq connection and the single owner of its `PGconn` (closed in `deinit`). Statements are
+/// prepared once per connection on first use, values are always bound parameters, and a
+/// connection that the server dropped (restart, failover) is re-opened on the next call; a
+/// statement outside a transaction is then retried once.
+public final class Connection {
+    private let handle: OpaquePointer
+    private var prepared: Set<String> = []
+    private var transactionDepth = 0
+
+    /// Opens a connection. - Parameter conninfo: a libpq conninfo string or URI.
+    public init(conninfo: String) throws {
+        guard let handle = PQconnectdb(conninfo) else {
+            throw StoreError(kind: .unavailable, message: "libpq could not allocate a connection")
+        }
+        self.handle = handle
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw StoreError(kind: .unavailable, message: "cannot connect to Postgres: \(lastError)")
+        }
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    public var isInTransaction: Bool { transactionDepth > 0 }
+
+    private var lastError: String {
+        String(cString: PQerrorMessage(handle)).trimmingWhitespace()
+    }
+
+    /// Runs a prepared statement with bound parameters and returns its rows.
+    @discardableResult
+    public func query(_ statement: Statement, _ parameters: [any SQLParameter] = []) throws -> Rows {
+        let values = parameters.map(\.sqlText)
+        do {
+            return try run(statement, values)
+        } catch let error as StoreError where error.kind == .unavailable && transactionDepth == 0 {
+            try reconnect(after: error)
+            return try run(statement, values)
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        if transactionDepth == 0 && PQstatus(handle) != CONNECTION_OK {
+            try reconnect(after: StoreError(kind: .unavailable, message: lastError))
+        }
+        try command("BEGIN")
+        transactionDepth += 1
+        do {
+            let value = try body()
+            transactionDepth -= 1
+            try command("COMMIT")
+            return value
+        } catch {
+            transactionDepth -= 1
+            try? command("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs SQL text that has no parameters and may hold several statements: migrations only.
+    public func executeScript(_ sql: String, name: String) throws {
+        try check(PQexec(handle, sql), statement: name).map { PQclear($0) }
+    }
+
+    /// `true` when the server answers a trivial query now (used by `/healthz`).
+    public func ping() -> Bool {
+        (try? query(Statement("ping", "SELECT 1"))) != nil
+    }
+
+    private func command(_ sql: String) throws {
+        try check(PQexec(handle, sql), statement: sql).map { PQclear($0) }
+    }
+
+    private func reconnect(after error: StoreError) throws {
+        guard PQstatus(handle) != CONNECTION_OK else { throw error }
+        PQreset(handle)
+        prepared.removeAll()
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw StoreError(kind: .unavailable, message: "cannot reconnect to Postgres: \(lastError)",
+                             statement: error.statement)
+        }
+    }
+
+    private func run(_ statement: Statement, _ values: [String?]) throws -> Rows {
+        if !prepared.contains(statement.name) {
+            try check(PQprepare(handle, statement.name, statement.sql, Int32(values.count), nil),
+                      statement: statement.name).map { PQclear($0) }
+            prepared.insert(statement.name)
+        }
+        let cStrings: [UnsafeMutablePointer<CChar>?] = values.map { $0.flatMap { strdup($0) } }
+        defer { cStrings.forEach { free($0) } }
+        let result = cStrings.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constBuffer in
+                PQexecPrepared(handle, statement.name, Int32(values.count), constBuffer.baseAddress, nil, nil, 0)
+            }
+        }
+        guard let result = try check(result, statement: statement.name) else {
+            throw StoreError(kind: .failed, message: "no result", statement: statement.name)
+        }
+        return Rows(result: result, statement: statement.name)
+    }
+
+    /// Turns a libpq result into either the result (caller owns it) or a typed error (result cleared).
+    private func check(_ result: OpaquePointer?, statement: String) throws -> OpaquePointer? {
+        guard let result else {
+            throw StoreError.from(sqlState: nil, message: lastError, statement: statement,
+                                  connectionLost: PQstatus(handle) != CONNECTION_OK)
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return result
+        default:
+            let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let message = String(cString: PQresultErrorMessage(result)).trimmingWhitespace()
+            PQclear(result)
+            throw StoreError.from(sqlState: sqlState, message: message.isEmpty ? lastError : message,
+                                  statement: statement, connectionLost: PQstatus(handle) != CONNECTION_OK)
+        }
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        return String(scalars)
+    }
+}
