@@ -1,0 +1,101 @@
+extension JSON {
+    /// The compact, deterministic text of this value: no whitespace, object keys sorted by their
+    /// UTF-8 bytes, integral numbers below 2^53 without a fraction. Equal values serialize to equal
+    /// text, which is what payload signatures and stored snapshots rely on.
+    public func serialized() -> String {
+        String(decoding: serializedBytes, as: UTF8.self)
+    }
+
+    /// The UTF-8 bytes of ``serialized()``.
+    public var serializedBytes: [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(64)
+        JSONSerializer.write(self, into: &output)
+        return output
+    }
+
+    /// Whether this is a number with an integral value (`3`, `3.0`, `-1e3`), the JSON Schema
+    /// meaning of `integer`.
+    public var isInteger: Bool {
+        guard case .number(let value) = self else { return false }
+        return value.isFinite && value.rounded(.towardZero) == value
+    }
+}
+
+/// Writes ``JSON`` values as compact UTF-8 text.
+enum JSONSerializer {
+    /// 2^53: below it every integer is exact in a `Double` and printed as an integer.
+    private static let exactIntegerLimit: Double = 9_007_199_254_740_992
+
+    static func write(_ value: JSON, into output: inout [UInt8]) {
+        switch value {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .number(let number): writeNumber(number, into: &output)
+        case .string(let text): writeString(text, into: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (position, element) in elements.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                write(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            output.append(UInt8(ascii: "{"))
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for (position, key) in keys.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                if let member = members[key] {
+                    write(member, into: &output)
+                }
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Integral values below 2^53 as integers, other finite values as Swift's shortest round-trip
+    /// text, and non-finite values (which the parser never produces) as `null`.
+    private static func writeNumber(_ number: Double, into output: inout [UInt8]) {
+        guard number.isFinite else {
+            output.append(contentsOf: "null".utf8)
+            return
+        }
+        if number.rounded(.towardZero) == number && abs(number) < exactIntegerLimit {
+            output.append(contentsOf: String(Int64(number)).utf8)
+        } else {
+            output.append(contentsOf: number.description.utf8)
+        }
+    }
+
+    private static func writeString(_ text: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            let letter: UInt8
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): letter = byte
+            case 0x0A: letter = UInt8(ascii: "n")
+            case 0x0D: letter = UInt8(ascii: "r")
+            case 0x09: letter = UInt8(ascii: "t")
+            case 0x08: letter = UInt8(ascii: "b")
+            case 0x0C: letter = UInt8(ascii: "f")
+            case 0x00..<0x20:
+                output.append(contentsOf: "\\u00".utf8)
+                output.append(hexDigit(byte >> 4))
+                output.append(hexDigit(byte & 0x0F))
+                continue
+            default:
+                output.append(byte)
+                continue
+            }
+            output.append(UInt8(ascii: "\\"))
+            output.append(letter)
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+}
