@@ -1,0 +1,72 @@
+/// The kind of network an address belongs to, as far as delivery safety is concerned: everything
+/// but `.public` can reach the service's own host or network and is refused by default (§5).
+public enum AddressClass: String, CaseIterable, Sendable {
+    case loopback
+    case `private`
+    case linkLocal = "link-local"
+    case cgnat
+    case multicast
+    case unspecified
+    case reserved
+    case broadcast
+    case `public`
+
+    /// The phrase used in refusal messages ("a private address").
+    public var phrase: String {
+        switch self {
+        case .loopback: return "a loopback address"
+        case .private: return "a private address"
+        case .linkLocal: return "a link-local address"
+        case .cgnat: return "a carrier-grade NAT (100.64.0.0/10) address"
+        case .multicast: return "a multicast address"
+        case .unspecified: return "an unspecified address"
+        case .reserved: return "a reserved address"
+        case .broadcast: return "the broadcast address"
+        case .public: return "a public address"
+        }
+    }
+}
+
+extension IPAddress {
+    private static func range(_ text: String) -> CIDR {
+        // The literals below are constants of this file and parse; a failure is a programming error.
+        guard let cidr = try? CIDR(parsing: text) else { preconditionFailure("bad built-in CIDR \(text)") }
+        return cidr
+    }
+
+    /// Ranges checked in order; the first match decides. IPv4 ranges also match IPv4-mapped IPv6.
+    private static let classifiedRanges: [(CIDR, AddressClass)] = [
+        (range("255.255.255.255/32"), .broadcast),
+        (range("0.0.0.0/8"), .unspecified),
+        (range("127.0.0.0/8"), .loopback),
+        (range("10.0.0.0/8"), .private),
+        (range("172.16.0.0/12"), .private),
+        (range("192.168.0.0/16"), .private),
+        (range("169.254.0.0/16"), .linkLocal),
+        (range("100.64.0.0/10"), .cgnat),
+        (range("224.0.0.0/4"), .multicast),
+        (range("240.0.0.0/4"), .reserved),
+        (range("::/128"), .unspecified),
+        (range("::1/128"), .loopback),
+        (range("fc00::/7"), .private),
+        (range("fec0::/10"), .private),
+        (range("fe80::/10"), .linkLocal),
+        (range("ff00::/8"), .multicast),
+    ]
+
+    /// NAT64 well-known prefix: `64:ff9b::a.b.c.d` reaches the IPv4 address `a.b.c.d`.
+    private static let nat64 = range("64:ff9b::/96")
+
+    /// Which kind of network the address is in. IPv4-mapped (`::ffff:a.b.c.d`) and NAT64
+    /// (`64:ff9b::a.b.c.d`) addresses are classified as the IPv4 address they carry.
+    public var classification: AddressClass {
+        var subject = self
+        if IPAddress.nat64.contains(self), let embedded = IPAddress(bytes: Array(bytes.suffix(4))) {
+            subject = embedded
+        }
+        for (cidr, kind) in IPAddress.classifiedRanges where cidr.contains(subject) {
+            return kind
+        }
+        return .public
+    }
+}

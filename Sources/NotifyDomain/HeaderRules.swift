@@ -1,0 +1,90 @@
+/// One HTTP header of a notification, in the order it was registered.
+public struct HTTPHeader: Hashable, Sendable {
+    public let name: String
+    public let value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// What a notification may put in its request headers, and which values are secrets. Checked at
+/// registration so a notification can never smuggle a second request (CR/LF), override framing
+/// headers that curl owns, or forge the Standard Webhooks headers; secrets are masked in every
+/// response and payload.
+public enum HeaderRules {
+    /// At most this many headers per notification.
+    public static let maxHeaders = 100
+    /// At most this many UTF-8 bytes per header value (8 KiB).
+    public static let maxValueBytes = 8 * 1024
+    /// The text shown in place of a secret header value.
+    public static let redaction = "***"
+
+    /// Names (lowercase) refused because the transport or the signing owns them.
+    public static let refusedNames: Set<String> = [
+        "host", "content-length", "transfer-encoding", "connection",
+        "webhook-id", "webhook-timestamp", "webhook-signature",
+    ]
+
+    private static let secretNames: Set<String> = ["authorization", "cookie"]
+    private static let secretFragments = ["key", "token", "secret", "signature", "auth"]
+
+    /// Checks one header; errors name the field `headers.<name>` (under `field`).
+    public static func validate(name: String, value: String, field: String = "headers") throws(ValidationError) {
+        let headerField = "\(field).\(name)"
+        guard !name.isEmpty else { throw ValidationError(field: field, "header name must not be empty") }
+        guard name.unicodeScalars.allSatisfy(isTokenCharacter) else {
+            throw ValidationError(
+                field: headerField, "header name must be an RFC 7230 token (letters, digits, !#$%&'*+-.^_`|~)")
+        }
+        guard !refusedNames.contains(name.lowercased()) else {
+            throw ValidationError(field: headerField, "header '\(name)' is set by the service and cannot be given")
+        }
+        if let bad = value.unicodeScalars.first(where: isForbiddenInValue) {
+            let label = bad == "\r" ? "CR" : bad == "\n" ? "LF" : bad == "\0" ? "NUL" : "a control character"
+            throw ValidationError(field: headerField, "header value must not contain \(label)")
+        }
+        guard value.utf8.count <= maxValueBytes else {
+            throw ValidationError(field: headerField, "header value is longer than \(maxValueBytes) bytes")
+        }
+    }
+
+    /// Checks a whole header list: each header, the count, and no name given twice (ignoring case).
+    public static func validate(_ headers: [HTTPHeader], field: String = "headers") throws(ValidationError) {
+        guard headers.count <= maxHeaders else {
+            throw ValidationError(field: field, "at most \(maxHeaders) headers are allowed")
+        }
+        var seen: Set<String> = []
+        for header in headers {
+            try validate(name: header.name, value: header.value, field: field)
+            guard seen.insert(header.name.lowercased()).inserted else {
+                throw ValidationError(field: "\(field).\(header.name)", "header '\(header.name)' is given twice")
+            }
+        }
+    }
+
+    /// Whether a header's value is a secret: `Authorization`, `Cookie`, or a name containing
+    /// `key`, `token`, `secret`, `signature` or `auth` (ignoring case).
+    public static func isSecret(name: String) -> Bool {
+        let lower = name.lowercased()
+        return secretNames.contains(lower) || secretFragments.contains { lower.contains($0) }
+    }
+
+    /// The headers with every secret value replaced by `***`, order and names kept.
+    public static func redacted(_ headers: [HTTPHeader]) -> [HTTPHeader] {
+        headers.map { isSecret(name: $0.name) ? HTTPHeader(name: $0.name, value: redaction) : $0 }
+    }
+
+    private static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9": return true
+        default: return "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar)
+        }
+    }
+
+    /// CR, LF, NUL and the other controls except horizontal tab, which RFC 7230 allows.
+    private static func isForbiddenInValue(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && scalar != "\t") || scalar.value == 0x7f
+    }
+}

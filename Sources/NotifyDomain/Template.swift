@@ -1,0 +1,201 @@
+/// A notification's URL template (`invoke`, or `url`), parsed at registration so unknown
+/// placeholders and unbalanced braces are a 400 then, and expanded when an event is created.
+///
+/// Placeholders: `{order.<path>}`, `{order_id}`, `{configuration.<path>}` where `<path>` is dotted
+/// member names or array indexes (`{order.payments.0.id}`). Values are percent-encoded (RFC 3986
+/// unreserved characters kept), so a value can never change the URL's structure — except for a
+/// placeholder that opens the template: it stands for a base URL (`{configuration.adapter.internalUrl}/x`)
+/// and is inserted as it is; the expanded result is always validated as a `TargetURL`.
+public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
+    /// Where a placeholder takes its value from.
+    public enum Placeholder: Equatable, Sendable, CustomStringConvertible {
+        /// `{order.<path>}`: a value of the order after the change.
+        case order([String])
+        /// `{order_id}`: the order id.
+        case orderID
+        /// `{configuration.<path>}`: a value of the channel configuration whose `id` is the `adapterId`.
+        case configuration([String])
+
+        public var description: String {
+            switch self {
+            case .order(let path): return "{order.\(path.joined(separator: "."))}"
+            case .orderID: return "{order_id}"
+            case .configuration(let path): return "{configuration.\(path.joined(separator: "."))}"
+            }
+        }
+    }
+
+    /// A run of literal text or one placeholder.
+    public enum Part: Equatable, Sendable {
+        case literal(String)
+        case placeholder(Placeholder)
+    }
+
+    /// The template as written.
+    public let source: String
+    /// The template split into literal text and placeholders.
+    public let parts: [Part]
+
+    public var description: String { source }
+
+    /// Whether any placeholder reads the channel configuration (it then needs an `adapterId`).
+    public var usesConfiguration: Bool {
+        parts.contains { if case .placeholder(.configuration) = $0 { return true } else { return false } }
+    }
+
+    /// Parses a template; the text outside placeholders is not checked here (see `validateAsURL`).
+    /// - Throws: `ValidationError` on `field` for an unknown placeholder or unbalanced braces.
+    public init(parsing source: String, field: String = "invoke") throws(ValidationError) {
+        var parts: [Part] = []
+        var literal = ""
+        var rest = source[...]
+        while let char = rest.first {
+            if char == "}" { throw ValidationError(field: field, "unbalanced '}' in URL template") }
+            guard char == "{" else {
+                literal.append(char)
+                rest = rest.dropFirst()
+                continue
+            }
+            guard let close = rest.firstIndex(of: "}") else {
+                throw ValidationError(field: field, "unbalanced '{' in URL template")
+            }
+            let inner = rest[rest.index(after: rest.startIndex)..<close]
+            guard !inner.contains("{") else { throw ValidationError(field: field, "unbalanced '{' in URL template") }
+            if !literal.isEmpty { parts.append(.literal(literal)) }
+            literal = ""
+            parts.append(.placeholder(try Self.parsePlaceholder(inner, field: field)))
+            rest = rest[rest.index(after: close)...]
+        }
+        if !literal.isEmpty { parts.append(.literal(literal)) }
+        self.source = source
+        self.parts = parts
+    }
+
+    private static func parsePlaceholder(_ inner: Substring, field: String) throws(ValidationError) -> Placeholder {
+        if inner == "order_id" { return .orderID }
+        let segments = inner.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let path = Array(segments.dropFirst())
+        let valid = !path.isEmpty && path.allSatisfy { !$0.isEmpty && !$0.contains(where: \.isWhitespace) }
+        switch segments.first {
+        case "order" where valid: return .order(path)
+        case "configuration" where valid: return .configuration(path)
+        case "order", "configuration":
+            throw ValidationError(field: field, "placeholder '{\(inner)}' needs a dotted path, e.g. {order.id}")
+        default:
+            throw ValidationError(
+                field: field,
+                "unknown placeholder '{\(inner)}'; use {order.<path>}, {order_id} or {configuration.<path>}")
+        }
+    }
+
+    /// Checks, at registration, that the template yields a valid URL: each placeholder is replaced
+    /// by `x` (a leading one by `http://x`) and the result must pass `TargetURL`.
+    public func validateAsURL(field: String = "invoke") throws(ValidationError) {
+        var text = ""
+        for (index, part) in parts.enumerated() {
+            switch part {
+            case .literal(let literal): text += literal
+            case .placeholder: text += index == 0 ? "http://x" : "x"
+            }
+        }
+        _ = try TargetURL(parsing: text, field: field)
+    }
+
+    /// Expands the placeholders.
+    /// - Parameters:
+    ///   - order: the order as it is right after the change.
+    ///   - configuration: the channel configuration whose `id` is the notification's `adapterId`, if any.
+    /// - Throws: `TemplateError` naming the placeholder that has no usable value.
+    public func expand(order: JSON, configuration: JSON?) throws(TemplateError) -> String {
+        var result = ""
+        for (index, part) in parts.enumerated() {
+            switch part {
+            case .literal(let literal):
+                if result.hasSuffix("/"), literal.hasPrefix("/") { result.removeLast() }
+                result += literal
+            case .placeholder(let placeholder):
+                let text = try Self.value(of: placeholder, order: order, configuration: configuration)
+                result += index == 0 ? text : Self.percentEncoded(text)
+            }
+        }
+        return result
+    }
+
+    private static func value(of placeholder: Placeholder, order: JSON, configuration: JSON?) throws(TemplateError)
+        -> String
+    {
+        let root: JSON
+        let path: [String]
+        switch placeholder {
+        case .orderID:
+            (root, path) = (order, ["id"])
+        case .order(let orderPath):
+            (root, path) = (order, orderPath)
+        case .configuration(let configurationPath):
+            guard let configuration else {
+                throw TemplateError(
+                    placeholder: placeholder.description,
+                    reason: "no active channel configuration has an id equal to the notification's adapterId")
+            }
+            (root, path) = (configuration, configurationPath)
+        }
+        var current = root
+        for segment in path {
+            if let member = current[segment] {
+                current = member
+            } else if let items = current.arrayValue, let index = Int(segment), items.indices.contains(index),
+                segment.allSatisfy({ $0.isASCII && $0.isNumber })
+            {
+                current = items[index]
+            } else {
+                throw TemplateError(placeholder: placeholder.description, reason: "the value is missing")
+            }
+        }
+        switch current {
+        case .string(let text): return text
+        case .bool(let flag): return flag ? "true" : "false"
+        case .number(let number): return formatNumber(number)
+        case .null: throw TemplateError(placeholder: placeholder.description, reason: "the value is null")
+        case .array, .object:
+            throw TemplateError(
+                placeholder: placeholder.description, reason: "the value is not a string, number or bool")
+        }
+    }
+
+    /// Integral numbers without a fraction (`42`, not `42.0`); others in Swift's shortest form.
+    static func formatNumber(_ number: Double) -> String {
+        if number.rounded() == number, abs(number) < 9_007_199_254_740_992 { return String(Int64(number)) }
+        return String(number)
+    }
+
+    /// Percent-encodes every byte but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+    public static func percentEncoded(_ text: String) -> String {
+        var result = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                result += byte < 16 ? "%0" + hex : "%" + hex
+            }
+        }
+        return result
+    }
+}
+
+/// Why a URL template could not be expanded for an event; recorded as the event's failure.
+public struct TemplateError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The placeholder as written, e.g. `{order.customer.email}`.
+    public let placeholder: String
+    public let reason: String
+
+    public init(placeholder: String, reason: String) {
+        self.placeholder = placeholder
+        self.reason = reason
+    }
+
+    public var description: String { "URL template placeholder \(placeholder): \(reason)" }
+}

@@ -1,0 +1,54 @@
+/// Time-ordered identifiers (RFC 9562 version 7) for events and attempts: ids sort by creation
+/// time, so the newest-first listing and the B-tree index on ids stay cheap. The clock reading
+/// and the random bytes are parameters, keeping the domain free of clocks and randomness.
+public enum UUIDv7 {
+    /// A UUIDv7 in canonical lowercase `8-4-4-4-12` form.
+    /// - Parameters:
+    ///   - unixMillis: milliseconds since the Unix epoch (the low 48 bits are used).
+    ///   - random: at least 10 random bytes; the first 10 are used (74 of their bits survive).
+    /// - Precondition: `random.count >= 10` (the caller controls it; it is not input).
+    public static func make(unixMillis: UInt64, random: [UInt8]) -> String {
+        precondition(random.count >= 10, "UUIDv7 needs 10 random bytes")
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<6 {
+            bytes[index] = UInt8(truncatingIfNeeded: unixMillis >> UInt64(40 - index * 8))
+        }
+        bytes[6] = 0x70 | (random[0] & 0x0f)
+        bytes[7] = random[1]
+        bytes[8] = 0x80 | (random[2] & 0x3f)
+        for index in 9..<16 { bytes[index] = random[index - 6] }
+        return format(bytes)
+    }
+
+    /// The millisecond timestamp of a canonical UUIDv7, or `nil` when `text` is not one.
+    public static func unixMillis(of text: String) -> UInt64? {
+        guard isValid(text) else { return nil }
+        let hex = text.filter { $0 != "-" }.prefix(12)
+        return UInt64(hex, radix: 16)
+    }
+
+    /// Whether `text` is a UUIDv7 in canonical form (hyphens at 8-4-4-4-12, version 7, RFC variant).
+    /// Upper-case hex digits are accepted.
+    public static func isValid(_ text: String) -> Bool {
+        let chars = Array(text.utf8)
+        guard chars.count == 36 else { return false }
+        for (index, char) in chars.enumerated() {
+            if [8, 13, 18, 23].contains(index) {
+                guard char == UInt8(ascii: "-") else { return false }
+            } else if Character(Unicode.Scalar(char)).hexDigitValue == nil {
+                return false
+            }
+        }
+        let variant = Character(Unicode.Scalar(chars[19])).lowercased()
+        return chars[14] == UInt8(ascii: "7") && ["8", "9", "a", "b"].contains(variant)
+    }
+
+    private static func format(_ bytes: [UInt8]) -> String {
+        var text = ""
+        for (index, byte) in bytes.enumerated() {
+            if [4, 6, 8, 10].contains(index) { text += "-" }
+            text += byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+        }
+        return text
+    }
+}
