@@ -13,7 +13,7 @@ extension JSON {
         return try parser.parseDocument()
     }
 
-    /// Parses one strict RFC 8259 JSON document from its text; see ``parse(_:)-(Collection<UInt8>)``.
+    /// Parses one strict RFC 8259 JSON document from its text, with the same rules as the byte overload.
     public static func parse(_ text: String) throws(JSONParseError) -> JSON {
         try parse(Array(text.utf8))
     }

@@ -30,8 +30,10 @@ struct JSONParserTests {
             ("[]", .array([])),
             ("{}", .object([:])),
             ("[1, \"a\", null, [true]]", .array([.number(1), .string("a"), .null, .array([.bool(true)])])),
-            ("{\"a\": {\"b\": [1, {\"c\": false}]}, \"d\": \"\"}",
-             .object(["a": .object(["b": .array([.number(1), .object(["c": .bool(false)])])]), "d": .string("")])),
+            (
+                "{\"a\": {\"b\": [1, {\"c\": false}]}, \"d\": \"\"}",
+                .object(["a": .object(["b": .array([.number(1), .object(["c": .bool(false)])])]), "d": .string("")])
+            ),
             ("{\"a\":1,\"A\":2}", .object(["a": .number(1), "A": .number(2)])),
         ]
     )

@@ -19,7 +19,7 @@ struct JSONSerializerTests {
             (1e16, "1e+16"),
             (1e21, "1e+21"),
             (1.5e-7, "1.5e-07"),
-            (5e-324, "5e-324"),
+            (Double.leastNonzeroMagnitude, "5e-324"),
             (Double.infinity, "null"),
             (Double.nan, "null"),
         ]
