@@ -10,7 +10,7 @@ NOTIFY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 NOTIFY_SCRIPT="${NOTIFY_SCRIPT:-$(basename "$0")}"
 
 # Debian packages needed to build and to run the local services.
-NOTIFY_APT_PACKAGES=(libfcgi-dev libpq-dev libcurl4-openssl-dev postgresql nginx curl python3)
+NOTIFY_APT_PACKAGES=(libfcgi-dev libpq-dev libcurl4-openssl-dev postgresql nginx curl python3 procps)
 
 notify_log() { printf '[%s] %s\n' "$NOTIFY_SCRIPT" "$*" >&2; }
 notify_die() {

@@ -1,0 +1,69 @@
+"""Fixtures of the end-to-end tests. Run them with scripts/test, which starts the services and
+sets NOTIFY_URL, NOTIFY_BIN, NOTIFY_DATABASE_URL, NOTIFY_FCGI_MASTER_PID, NOTIFY_FCGI_SOCKET and
+NOTIFY_TEST_STATE. The helpers themselves (Api, Merchant, Receiver, assert_problem, ...) are in
+notify_e2e.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Callable, Iterator
+
+import pytest
+
+from notify_e2e import Api, Merchant, Receiver, assert_healthy, create_merchant, env
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str:
+    """Notify's URL through nginx, e.g. http://127.0.0.1:PORT (from NOTIFY_URL)."""
+    url = env("NOTIFY_URL").rstrip("/")
+    assert url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")), (
+        f"end-to-end tests only talk to this machine, not {url}"
+    )
+    return url
+
+
+@pytest.fixture(scope="session")
+def healthy(base_url: str) -> Callable[[], None]:
+    """Call it to assert that /healthz still answers 200."""
+    return lambda: assert_healthy(base_url)
+
+
+@pytest.fixture
+def merchant_factory() -> Callable[[], Merchant]:
+    """Makes fresh merchants with random ids (`e2e-<hex>`) through notifyctl."""
+
+    def make() -> Merchant:
+        return create_merchant("e2e-" + secrets.token_hex(6))
+
+    return make
+
+
+@pytest.fixture
+def merchant(merchant_factory: Callable[[], Merchant]) -> Merchant:
+    """A fresh merchant: id, token and signing secret."""
+    return merchant_factory()
+
+
+@pytest.fixture
+def anonymous(base_url: str) -> Iterator[Api]:
+    """Requests without authentication headers."""
+    api = Api(base_url)
+    yield api
+    api.session.close()
+
+
+@pytest.fixture
+def api(base_url: str, merchant: Merchant) -> Iterator[Api]:
+    """Requests authenticated as the `merchant` fixture."""
+    client = Api(base_url, merchant)
+    yield client
+    client.session.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A started webhook Receiver on 127.0.0.1 that answers 200 "ok" until told otherwise."""
+    with Receiver() as r:
+        yield r
