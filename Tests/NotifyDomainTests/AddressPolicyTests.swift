@@ -8,8 +8,11 @@ struct AddressPolicyTests {
         ("127.0.0.1", [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1] as [UInt8], "127.0.0.1"),
         ("::", [UInt8](repeating: 0, count: 16), "::"),
         ("::1", [UInt8](repeating: 0, count: 15) + [1], "::1"),
-        ("2001:db8::8:800:200c:417a", [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0x08, 0x08, 0, 0x20, 0x0c, 0x41, 0x7a],
-         "2001:db8::8:800:200c:417a"),
+        (
+            "2001:db8::8:800:200c:417a",
+            [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0x08, 0x08, 0, 0x20, 0x0c, 0x41, 0x7a],
+            "2001:db8::8:800:200c:417a"
+        ),
         ("::ffff:10.1.2.3", [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3], "::ffff:10.1.2.3"),
         ("FE80:0:0:0:0:0:0:1", [0xfe, 0x80] + [UInt8](repeating: 0, count: 13) + [1], "fe80::1"),
         ("1:0:0:2:0:0:0:3", [0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3], "1:0:0:2::3"),
@@ -68,8 +71,10 @@ struct AddressPolicyTests {
         #expect(range.contains(try #require(IPAddress(address))) == contained)
     }
 
-    @Test(arguments: [("10.0.0.0/8", "10.0.0.0/8"), ("192.168.1.77/24", "192.168.1.0/24"), ("::1", "::1/128"),
-                      ("fe80::1/10", "fe80::/10"), (" 127.0.0.1/32 ", "127.0.0.1/32")])
+    @Test(arguments: [
+        ("10.0.0.0/8", "10.0.0.0/8"), ("192.168.1.77/24", "192.168.1.0/24"), ("::1", "::1/128"),
+        ("fe80::1/10", "fe80::/10"), (" 127.0.0.1/32 ", "127.0.0.1/32"),
+    ])
     func cidrDescription(text: String, description: String) throws {
         #expect(try CIDR(parsing: text).description == description)
     }
@@ -91,8 +96,10 @@ struct AddressPolicyTests {
         ("127.0.0.1", "target 127.0.0.1 is a loopback address; set NOTIFY_ALLOW_TARGETS to allow it"),
         ("::ffff:127.0.0.1", "target ::ffff:127.0.0.1 is a loopback address; set NOTIFY_ALLOW_TARGETS to allow it"),
         ("fe80::1", "target fe80::1 is a link-local address; set NOTIFY_ALLOW_TARGETS to allow it"),
-        ("100.64.1.1",
-         "target 100.64.1.1 is a carrier-grade NAT (100.64.0.0/10) address; set NOTIFY_ALLOW_TARGETS to allow it"),
+        (
+            "100.64.1.1",
+            "target 100.64.1.1 is a carrier-grade NAT (100.64.0.0/10) address; set NOTIFY_ALLOW_TARGETS to allow it"
+        ),
         ("ff02::1", "target ff02::1 is a multicast address; set NOTIFY_ALLOW_TARGETS to allow it"),
         ("0.0.0.0", "target 0.0.0.0 is an unspecified address; set NOTIFY_ALLOW_TARGETS to allow it"),
         ("::", "target :: is an unspecified address; set NOTIFY_ALLOW_TARGETS to allow it"),

@@ -41,9 +41,10 @@ struct OrderStatusTests {
     }
 
     @Test func rawValuesAreTheAPIStrings() {
-        #expect(OrderStatus.allCases.map(\.rawValue) == [
-            "checkout", "processing", "accepted", "completed", "declined", "removed",
-        ])
+        #expect(
+            OrderStatus.allCases.map(\.rawValue) == [
+                "checkout", "processing", "accepted", "completed", "declined", "removed",
+            ])
         #expect(OrderStatus(rawValue: "Checkout") == nil)
     }
 }

@@ -23,10 +23,11 @@ struct TemplateTests {
 
     @Test func parsesLiteralsAndPlaceholders() throws {
         let template = try URLTemplate(parsing: "https://h/{order.customer.email}/{order_id}?s={configuration.shop}")
-        #expect(template.parts == [
-            .literal("https://h/"), .placeholder(.order(["customer", "email"])), .literal("/"),
-            .placeholder(.orderID), .literal("?s="), .placeholder(.configuration(["shop"])),
-        ])
+        #expect(
+            template.parts == [
+                .literal("https://h/"), .placeholder(.order(["customer", "email"])), .literal("/"),
+                .placeholder(.orderID), .literal("?s="), .placeholder(.configuration(["shop"])),
+            ])
         #expect(template.usesConfiguration)
         #expect(try !URLTemplate(parsing: "https://h/{order.id}").usesConfiguration)
     }
@@ -82,14 +83,15 @@ struct TemplateTests {
         #expect(throws: ValidationError(field: "invoke", message)) { try URLTemplate(parsing: template) }
     }
 
-    @Test(arguments: [
-        ("https://h/{order.id}", nil),
-        ("{configuration.adapter.internalUrl}/x", nil),
-        ("https://{configuration.host}/x", nil),
-        ("ftp://h/{order.id}", "URL scheme must be http or https, not 'ftp'"),
-        ("https://u@h/{order.id}", "URL must not contain user-info (user:password@)"),
-        ("/relative/{order.id}", "URL must be absolute, starting with http:// or https://"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("https://h/{order.id}", nil),
+            ("{configuration.adapter.internalUrl}/x", nil),
+            ("https://{configuration.host}/x", nil),
+            ("ftp://h/{order.id}", "URL scheme must be http or https, not 'ftp'"),
+            ("https://u@h/{order.id}", "URL must not contain user-info (user:password@)"),
+            ("/relative/{order.id}", "URL must be absolute, starting with http:// or https://"),
+        ] as [(String, String?)])
     func registrationCheck(template: String, message: String?) throws {
         let parsed = try URLTemplate(parsing: template)
         if let message {

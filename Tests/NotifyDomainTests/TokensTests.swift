@@ -11,8 +11,10 @@ struct TokensTests {
         #expect(APIToken.isWellFormed(token))
     }
 
-    @Test(arguments: ["", "ntf_", "ntf_abc", "xyz_" + String(repeating: "a", count: 43),
-                      "ntf_" + String(repeating: "a", count: 42) + "=", "ntf_" + String(repeating: "a", count: 44)])
+    @Test(arguments: [
+        "", "ntf_", "ntf_abc", "xyz_" + String(repeating: "a", count: 43),
+        "ntf_" + String(repeating: "a", count: 42) + "=", "ntf_" + String(repeating: "a", count: 44),
+    ])
     func malformedTokens(text: String) {
         #expect(!APIToken.isWellFormed(text))
     }

@@ -32,16 +32,19 @@ struct WebhookSignatureTests {
         let signer = try WebhookSignature(secret: Self.secret)
         let body = Array(Self.body.utf8)
         #expect(signer.verify(id: Self.id, timestamp: Self.timestamp, body: body, signatureHeader: Self.expected))
-        #expect(signer.verify(
-            id: Self.id, timestamp: Self.timestamp, body: body, signatureHeader: "v1,bm9wZQ== \(Self.expected)"))
+        #expect(
+            signer.verify(
+                id: Self.id, timestamp: Self.timestamp, body: body, signatureHeader: "v1,bm9wZQ== \(Self.expected)"))
         #expect(!signer.verify(id: Self.id, timestamp: Self.timestamp, body: body, signatureHeader: "v1,bm9wZQ=="))
         #expect(!signer.verify(id: Self.id, timestamp: Self.timestamp, body: [], signatureHeader: Self.expected))
-        #expect(signer.verify(
-            id: Self.id, timestamp: Self.timestamp, body: body, signatureHeader: Self.expected,
-            now: Self.timestamp + 300))
-        #expect(!signer.verify(
-            id: Self.id, timestamp: Self.timestamp, body: body, signatureHeader: Self.expected,
-            now: Self.timestamp + 301))
+        #expect(
+            signer.verify(
+                id: Self.id, timestamp: Self.timestamp, body: body, signatureHeader: Self.expected,
+                now: Self.timestamp + 300))
+        #expect(
+            !signer.verify(
+                id: Self.id, timestamp: Self.timestamp, body: body, signatureHeader: Self.expected,
+                now: Self.timestamp + 301))
     }
 
     @Test(arguments: ["whsec_", "whsec_not base64!", "whsec_A"])
