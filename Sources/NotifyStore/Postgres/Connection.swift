@@ -63,6 +63,15 @@ public final class Connection {
         }
     }
 
+    /// Prepares a statement without running it: lets a test check every statement of the system
+    /// against the migrated schema.
+    public func prepare(_ statement: Statement) throws {
+        guard !prepared.contains(statement.name) else { return }
+        try check(PQprepare(handle, statement.name, statement.sql, 0, nil), statement: statement.name)
+            .map { PQclear($0) }
+        prepared.insert(statement.name)
+    }
+
     /// Runs SQL text that has no parameters and may hold several statements: migrations only.
     public func executeScript(_ sql: String, name: String) throws {
         try check(PQexec(handle, sql), statement: name).map { PQclear($0) }

@@ -1,0 +1,35 @@
+import Foundation
+import NotifyStore
+import Testing
+
+extension StoreTests {
+    @Suite struct RestartTests {
+        /// `scripts/test` provides a script that restarts the throwaway cluster (fast shutdown, start).
+        static var restartScript: String? { ProcessInfo.processInfo.environment["NOTIFY_TEST_PG_RESTART"] }
+
+        @Test(.enabled(if: restartScript != nil))
+        func connectionRecoversAfterServerRestart() throws {
+            let connection = try TestDatabase.migrated()
+            let statement = Statement("count_merchants", "SELECT count(*) AS n FROM merchants")
+            #expect(try connection.query(statement).first?.int("n") == 0)
+
+            #expect(try runToCompletion(try #require(Self.restartScript)) == 0)
+
+            #expect(try connection.query(statement).first?.int("n") == 0)
+            #expect(connection.ping())
+        }
+    }
+}
+
+/// Runs an executable and waits for it with `waitpid` (Foundation's `Process.waitUntilExit` can miss
+/// the child's exit inside the test runner). Returns the exit status.
+func runToCompletion(_ path: String) throws -> Int32 {
+    var pid: pid_t = 0
+    let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
+    defer { argv.forEach { free($0) } }
+    let spawned = posix_spawn(&pid, path, nil, nil, argv, environ)
+    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return (status >> 8) & 0xff
+}
