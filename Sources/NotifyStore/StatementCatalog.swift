@@ -2,7 +2,7 @@
 /// against the migrated schema: a typo in SQL fails the tests, not a request in production.
 public enum StatementCatalog {
     public static var all: [Statement] {
-        MigrationStatements.all + MerchantStatements.all
+        MigrationStatements.all + MerchantStatements.all + OrderStatements.all + ConfigurationStatements.all
     }
 }
 

@@ -65,6 +65,8 @@ enum APIError: Error, Equatable {
             return error
         case let error as ValidationError:
             return .badRequest(error.description, field: error.field.isEmpty ? nil : error.field)
+        case let error as IllegalTransition:
+            return .conflict(error.description)
         case let error as StoreError:
             switch error.kind {
             case .unavailable: return .serviceUnavailable("the database is unavailable; retry later")

@@ -13,6 +13,9 @@ struct RequestContext {
     let now: Date
     let logger: Logger
 
+    /// Timestamps and new ids for this request.
+    var ids: Identifiers { Identifiers(now: now) }
+
     /// A path parameter the route pattern guarantees.
     func parameter(_ name: String) -> String {
         parameters[name] ?? ""

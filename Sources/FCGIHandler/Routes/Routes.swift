@@ -3,6 +3,10 @@ enum Routes {
     static func build() -> Router {
         var router = Router()
         HealthRoutes.register(in: &router)
+        OrderRoutes.register(in: &router)
+        OrderItemRoutes.register(in: &router)
+        NotificationRoutes.register(in: &router)
+        ConfigurationRoutes.register(in: &router)
         return router
     }
 }

@@ -1,0 +1,96 @@
+import NotifyDomain
+import NotifyStore
+
+/// The order-service side of the API (DESIGN §4.1): create, read, merge-patch and move orders.
+enum OrderRoutes {
+    static let base = "/api/v0/checkout/orders"
+
+    static func register(in router: inout Router) {
+        router.add("POST", base, create)
+        router.add("GET", base + "/{orderId}") { context in
+            .json(200, try load(context).json)
+        }
+        router.add("PATCH", base + "/{orderId}") { context in
+            let patch = try context.request.jsonBody()
+            let timestamp = context.ids.timestamp
+            return try change(context) { order in
+                OrderChange(document: try OrderDocument.patch(order.document, with: patch, timestamp: timestamp))
+            }
+        }
+        router.add("PUT", base + "/{orderId}/state") { context in
+            let body = try context.request.jsonObjectBody()
+            try refuseUnknownFields(body, allowed: ["currentStatus"])
+            guard let status = body["currentStatus"]?.stringValue else {
+                throw APIError.badRequest("currentStatus must be a string", field: "currentStatus")
+            }
+            let timestamp = context.ids.timestamp
+            return try change(context) { order in
+                let moved = try OrderDocument.transition(order.document, to: status, timestamp: timestamp)
+                return OrderChange(document: moved ?? order.document)
+            }
+        }
+    }
+
+    private static func create(_ context: RequestContext) throws -> HTTPResponse {
+        guard let channel = context.request.headers["x-channel"]?.trimmingCharacters(), !channel.isEmpty else {
+            throw APIError.badRequest("the X-Channel header is required", field: "X-Channel")
+        }
+        guard channel.count <= 128, channel.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
+            throw APIError.badRequest("X-Channel must be 1 to 128 letters, digits, '-', '_', '.' or ':'",
+                                      field: "X-Channel")
+        }
+        let body = context.request.body.isEmpty ? [:] : try context.request.jsonObjectBody()
+        let ids = context.ids
+        let orderId = ids.makeId()
+        let document = try OrderDocument.create(
+            id: orderId, merchant: context.merchant, channel: channel, body: body, timestamp: ids.timestamp)
+        let connection = try context.database.connection()
+        let configured = try ConfigurationStore(connection: connection).active(
+            merchant: context.merchant, channel: channel)
+        var notifications: [RegisteredNotification] = []
+        for configuration in configured {
+            guard let list = configuration.document["order"]?["notifications"] else { continue }
+            for spec in try NotificationSpec.parseList(list) {
+                let taken = notifications.contains { $0.id == spec.id }
+                let id = spec.id.flatMap { taken ? nil : $0 } ?? ids.makeId()
+                notifications.append(RegisteredNotification(id: id, origin: .configuration, spec: spec))
+            }
+        }
+        let record = OrderRecord(
+            merchant: context.merchant, orderId: orderId, channel: channel, document: document,
+            notifications: notifications)
+        try OrderStore(connection: connection).create(record, origin: ids.timestamp)
+        return .json(201, record.json, headers: [("Location", base + "/" + orderId)])
+    }
+
+    static func load(_ context: RequestContext) throws -> OrderRecord {
+        let store = OrderStore(connection: try context.database.connection())
+        guard let order = try store.load(merchant: context.merchant, orderId: context.parameter("orderId")) else {
+            throw APIError.notFound("no order '\(context.parameter("orderId"))'")
+        }
+        return order
+    }
+
+    /// Runs one change of the order in the outbox transaction and answers with the order after it.
+    static func change(
+        _ context: RequestContext, status: Int = 200, _ apply: (OrderRecord) throws -> OrderChange
+    ) throws -> HTTPResponse {
+        let store = OrderStore(connection: try context.database.connection())
+        let orderId = context.parameter("orderId")
+        guard let result = try store.change(
+            merchant: context.merchant, orderId: orderId, context: context.ids.changeContext, apply)
+        else { throw APIError.notFound("no order '\(orderId)'") }
+        if !result.events.isEmpty {
+            context.logger.info("order changed", metadata: [
+                "order.id": "\(orderId)", "events": .stringConvertible(result.events.count),
+            ])
+        }
+        return .json(status, result.order.json)
+    }
+
+    static func refuseUnknownFields(_ object: [String: JSON], allowed: Set<String>) throws {
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError.badRequest("unknown field '\(unknown)'", field: unknown)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+/// An event to record for one change and one notification whose scope fired: what the store
+/// writes in the same transaction as the change (the outbox), with its request frozen.
+public struct PlannedEvent: Equatable, Sendable {
+    public let id: String
+    public let notificationId: String
+    public let adapterId: String?
+    public let reference: String?
+    /// The event scope key: `state.completed`, `payment`, `shipping` or the pointer.
+    public let scope: String
+    public let method: DeliveryMethod
+    /// The expanded URL; empty when expansion failed (`error` says why).
+    public let url: String
+    /// Headers as registered (secrets included: they are needed to deliver; redact to show).
+    public let headers: [HTTPHeader]
+    /// The delivery body of DESIGN §5.
+    public let payload: JSON
+    /// Set when the event cannot be delivered (unknown placeholder value, invalid URL): it is
+    /// recorded as `failed` at once instead of being queued.
+    public let error: String?
+}
+
+/// Decides which events a change creates (DESIGN §4.2, §5): every registered notification with a
+/// scope that fires for `before` → `after` gets one event.
+public enum EventPlanner {
+    /// - Parameters:
+    ///   - order: the Order JSON right after the change (as `OrderView` renders it), frozen into the body.
+    ///   - configurations: channel configuration documents by id, for `{configuration.…}` placeholders.
+    ///   - makeId: a new UUIDv7 per event.
+    public static func plan(
+        before: JSON, after: JSON, order: JSON, notifications: [RegisteredNotification],
+        configurations: [String: JSON], createdAt: String, makeId: () -> String
+    ) -> [PlannedEvent] {
+        notifications.compactMap { notification in
+            guard let scope = notification.spec.matchingScopes(before: before, after: after).first else { return nil }
+            let id = makeId()
+            let key = scope.eventKey(after: after)
+            let spec = notification.spec
+            var url = ""
+            var error: String?
+            do {
+                let configuration = spec.adapterId.flatMap { configurations[$0] }
+                let expanded = try spec.url.expand(order: after, configuration: configuration)
+                url = try TargetURL(parsing: expanded).description
+            } catch let failure {
+                error = "\(failure)"
+            }
+            let payload = JSON.object([
+                "event": .object(["id": .string(id), "scope": .string(key), "createdAt": .string(createdAt)]),
+                "notification": notification.json(redacted: true),
+                "order": order,
+            ])
+            return PlannedEvent(
+                id: id, notificationId: notification.id, adapterId: spec.adapterId, reference: spec.reference,
+                scope: key, method: spec.method, url: url, headers: spec.headers, payload: payload, error: error)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import NotifyDomain
+
+/// An order as stored: its document and the notifications registered on it.
+public struct OrderRecord: Equatable, Sendable {
+    public let merchant: String
+    public let orderId: String
+    public let channel: String
+    public var document: JSON
+    public var notifications: [RegisteredNotification]
+
+    public init(
+        merchant: String, orderId: String, channel: String, document: JSON, notifications: [RegisteredNotification]
+    ) {
+        self.merchant = merchant
+        self.orderId = orderId
+        self.channel = channel
+        self.document = document
+        self.notifications = notifications
+    }
+
+    /// The Order JSON of the API (notifications redacted).
+    public var json: JSON { OrderView.json(document: document, notifications: notifications) }
+}
+
+/// What one call wants done to a locked order: its new document, notifications to register and
+/// one to remove. Notifications registered by a change do not fire for that same change.
+public struct OrderChange: Sendable {
+    public var document: JSON
+    public var register: [RegisteredNotification] = []
+    public var unregister: String?
+
+    public init(document: JSON, register: [RegisteredNotification] = [], unregister: String? = nil) {
+        self.document = document
+        self.register = register
+        self.unregister = unregister
+    }
+}
+
+/// The time and id source of one API call, passed in so the store never reads a clock.
+public struct ChangeContext {
+    public let timestamp: String
+    public let makeId: () -> String
+
+    public init(timestamp: String, makeId: @escaping () -> String) {
+        self.timestamp = timestamp
+        self.makeId = makeId
+    }
+}
+
+/// Orders and the transactional outbox (DESIGN §2): an order change, the events it matches and
+/// their pending deliveries are written in one transaction, with one `NOTIFY` for the sweep.
+public struct OrderStore {
+    private let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// Stores a new order with the notifications that come with it (the channel's configured ones).
+    public func create(_ record: OrderRecord, origin timestamp: String) throws {
+        try connection.transaction {
+            try connection.query(
+                OrderStatements.insertOrder,
+                [record.merchant, record.orderId, record.channel, record.document, timestamp])
+            for notification in record.notifications {
+                try insert(notification, merchant: record.merchant, orderId: record.orderId, timestamp: timestamp)
+            }
+        }
+    }
+
+    /// The order, or `nil` when this merchant has none with that id.
+    public func load(merchant: String, orderId: String) throws -> OrderRecord? {
+        guard Self.isUUID(orderId) else { return nil }
+        guard let row = try connection.query(OrderStatements.selectOrder, [merchant, orderId]).first else {
+            return nil
+        }
+        return try record(row, merchant: merchant, orderId: orderId)
+    }
+
+    /// Locks the order, applies `change`, and records one event (plus a pending delivery) per
+    /// notification whose scope fires, all in one transaction. Concurrent changes to one order
+    /// wait for each other; a change that throws writes nothing.
+    /// - Returns: the order after the change and the events created, or `nil` when there is no such order.
+    public func change(
+        merchant: String, orderId: String, context: ChangeContext, _ change: (OrderRecord) throws -> OrderChange
+    ) throws -> (order: OrderRecord, events: [PlannedEvent])? {
+        guard Self.isUUID(orderId) else { return nil }
+        return try connection.transaction {
+            guard let row = try connection.query(OrderStatements.lockOrder, [merchant, orderId]).first else {
+                return nil
+            }
+            let before = try record(row, merchant: merchant, orderId: orderId)
+            let wanted = try change(before)
+            var after = before
+            after.document = wanted.document
+            if let removed = wanted.unregister {
+                guard try connection.query(OrderStatements.deleteNotification, [merchant, orderId, removed]).affected == 1
+                else { throw StoreError(kind: .failed, message: "notification vanished under lock") }
+                after.notifications.removeAll { $0.id == removed }
+            }
+            for notification in wanted.register {
+                try insert(notification, merchant: merchant, orderId: orderId, timestamp: context.timestamp)
+            }
+            after.notifications += wanted.register
+            guard after.document != before.document else { return (after, []) }
+            try connection.query(
+                OrderStatements.updateOrder, [merchant, orderId, after.document, context.timestamp])
+            let events = EventPlanner.plan(
+                before: before.document, after: after.document, order: after.json,
+                notifications: before.notifications.filter { $0.id != wanted.unregister },
+                configurations: try configurations(for: before), createdAt: context.timestamp,
+                makeId: context.makeId)
+            try record(events, order: after, timestamp: context.timestamp)
+            return (after, events)
+        }
+    }
+
+    private func record(_ events: [PlannedEvent], order: OrderRecord, timestamp: String) throws {
+        for event in events {
+            let headers = JSON.object(Dictionary(event.headers.map { ($0.name, JSON.string($0.value)) }) { a, _ in a })
+            let status = event.error == nil ? "pending" : "failed"
+            try connection.query(
+                OrderStatements.insertEvent,
+                [
+                    order.merchant, event.id, order.orderId, order.channel, event.notificationId, event.adapterId,
+                    event.reference, event.scope, status, timestamp, event.method.rawValue, event.url, headers,
+                    event.payload, event.error,
+                ])
+            if event.error == nil {
+                try connection.query(OrderStatements.insertDelivery, [order.merchant, event.id, timestamp])
+            }
+        }
+        if events.contains(where: { $0.error == nil }) { try connection.query(OrderStatements.notifySweep) }
+    }
+
+    /// Active configuration documents by id, read only when a notification's URL needs one.
+    private func configurations(for order: OrderRecord) throws -> [String: JSON] {
+        guard order.notifications.contains(where: { $0.spec.url.usesConfiguration }) else { return [:] }
+        return try ConfigurationStore(connection: connection).active(merchant: order.merchant, channel: order.channel)
+            .reduce(into: [:]) { $0[$1.id] = $1.document }
+    }
+
+    private func insert(_ notification: RegisteredNotification, merchant: String, orderId: String, timestamp: String)
+        throws
+    {
+        try connection.query(
+            OrderStatements.insertNotification,
+            [
+                merchant, orderId, notification.id, notification.origin.rawValue, notification.spec.adapterId,
+                notification.spec.reference, notification.spec.json(redacted: false), timestamp,
+            ])
+    }
+
+    private func record(_ row: Row, merchant: String, orderId: String) throws -> OrderRecord {
+        let notifications = try connection.query(OrderStatements.selectNotifications, [merchant, orderId]).all.map {
+            row -> RegisteredNotification in
+            let origin = try row.string("origin")
+            return RegisteredNotification(
+                id: try row.string("notification_id"),
+                origin: RegisteredNotification.Origin(rawValue: origin) ?? .api,
+                spec: try NotificationSpec(json: try row.json("spec")))
+        }
+        return OrderRecord(
+            merchant: merchant, orderId: orderId, channel: try row.string("channel"), document: try row.json("document"),
+            notifications: notifications)
+    }
+
+    /// Order ids are UUIDs; anything else cannot name an order (and must not reach a `::uuid` cast).
+    static func isUUID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            if [8, 13, 18, 23].contains(index) {
+                guard byte == UInt8(ascii: "-") else { return false }
+            } else {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                    || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+                else { return false }
+            }
+        }
+        return true
+    }
+}
