@@ -30,16 +30,19 @@ struct Application {
                 }
                 var requestLogger = logger
                 requestLogger[metadataKey: "request.id"] = "\(request.requestId)"
-                let context = RequestContext(request: request, parameters: parameters, merchant: merchant ?? "",
-                                             database: database, now: now, logger: requestLogger)
+                let context = RequestContext(
+                    request: request, parameters: parameters, merchant: merchant ?? "",
+                    database: database, now: now, logger: requestLogger)
                 return (try route.handler(context), merchant)
             }
         } catch {
             let apiError = APIError.from(error)
             if apiError.status >= 500 {
-                logger.error("request failed", metadata: [
-                    "request.id": "\(request.requestId)", "error": "\(error)", "http.path": "\(request.path)",
-                ])
+                logger.error(
+                    "request failed",
+                    metadata: [
+                        "request.id": "\(request.requestId)", "error": "\(error)", "http.path": "\(request.path)",
+                    ])
             }
             return (apiError.problemResponse(requestId: request.requestId), merchant)
         }

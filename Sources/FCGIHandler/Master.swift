@@ -23,7 +23,8 @@ struct Master {
             var status: Int32 = 0
             let pid = waitpid(-1, &status, 0)
             guard pid > 0, let started = workers.removeValue(forKey: pid) else { continue }
-            logger.warning("worker exited; starting a new one", metadata: ["worker.pid": "\(pid)", "status": "\(status)"])
+            logger.warning(
+                "worker exited; starting a new one", metadata: ["worker.pid": "\(pid)", "status": "\(status)"])
             if Date().timeIntervalSince(started) < 1 { usleep(200_000) }
             if masterStopRequested == 0 { workers[try spawn(socket)] = Date() }
         }

@@ -51,13 +51,15 @@ struct Worker {
         var headers = response.headers
         if !request.requestId.isEmpty { headers.append(("X-Request-Id", request.requestId)) }
         connection.write(status: response.status, headers: headers, body: response.body)
-        logger.info("request", metadata: [
-            "request.id": "\(request.requestId)",
-            "http.method": "\(request.method)",
-            "http.path": "\(request.path)",
-            "http.status": .stringConvertible(response.status),
-            "merchant": "\(merchant ?? "")",
-            "duration.ms": .stringConvertible(Int(Date().timeIntervalSince(started) * 1000)),
-        ])
+        logger.info(
+            "request",
+            metadata: [
+                "request.id": "\(request.requestId)",
+                "http.method": "\(request.method)",
+                "http.path": "\(request.path)",
+                "http.status": .stringConvertible(response.status),
+                "merchant": "\(merchant ?? "")",
+                "duration.ms": .stringConvertible(Int(Date().timeIntervalSince(started) * 1000)),
+            ])
     }
 }

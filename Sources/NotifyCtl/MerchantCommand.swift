@@ -36,7 +36,9 @@ struct MerchantCommand: ParsableCommand {
 
         func run() throws {
             let secret = WebhookSignature.makeSecret(randomBytes: CtlSupport.randomBytes(24))
-            guard try MerchantStore(connection: try CtlSupport.connect()).rotateSecret(merchant: id, signingSecret: secret)
+            guard
+                try MerchantStore(connection: try CtlSupport.connect()).rotateSecret(
+                    merchant: id, signingSecret: secret)
             else { throw CtlSupport.fail("no merchant '\(id)'", code: 4) }
             CtlSupport.printJSON(["merchant": id, "signingSecret": secret])
         }
@@ -54,8 +56,9 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             let token = APIToken.make(randomBytes: CtlSupport.randomBytes(32))
-            guard try MerchantStore(connection: try CtlSupport.connect())
-                .addToken(merchant: merchant, tokenHash: APIToken.sha256Hex(token))
+            guard
+                try MerchantStore(connection: try CtlSupport.connect())
+                    .addToken(merchant: merchant, tokenHash: APIToken.sha256Hex(token))
             else { throw CtlSupport.fail("no merchant '\(merchant)'", code: 4) }
             CtlSupport.printJSON(["merchant": merchant, "token": token])
         }
@@ -67,7 +70,9 @@ struct TokenCommand: ParsableCommand {
         @Argument var token: String
 
         func run() throws {
-            guard try MerchantStore(connection: try CtlSupport.connect()).revokeToken(tokenHash: APIToken.sha256Hex(token))
+            guard
+                try MerchantStore(connection: try CtlSupport.connect()).revokeToken(
+                    tokenHash: APIToken.sha256Hex(token))
             else { throw CtlSupport.fail("no live token matches", code: 4) }
             print("revoked")
         }

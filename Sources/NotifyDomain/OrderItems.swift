@@ -33,7 +33,8 @@ extension OrderDocument {
         if let index { items[index] = .object(item) } else { items.append(.object(item)) }
         guard var result = document.objectValue else { return ItemUpsert(document: document, created: false) }
         result[kind.rawValue] = .array(items)
-        return ItemUpsert(document: touched(.object(result), at: timestamp, comparedTo: document), created: index == nil)
+        return ItemUpsert(
+            document: touched(.object(result), at: timestamp, comparedTo: document), created: index == nil)
     }
 
     /// Sets the item's state to `removed`. Returns `nil` when the order has no such item.

@@ -94,7 +94,8 @@ public struct OrderStore {
             var after = before
             after.document = wanted.document
             if let removed = wanted.unregister {
-                guard try connection.query(OrderStatements.deleteNotification, [merchant, orderId, removed]).affected == 1
+                guard
+                    try connection.query(OrderStatements.deleteNotification, [merchant, orderId, removed]).affected == 1
                 else { throw StoreError(kind: .failed, message: "notification vanished under lock") }
                 after.notifications.removeAll { $0.id == removed }
             }
@@ -161,7 +162,8 @@ public struct OrderStore {
                 spec: try NotificationSpec(json: try row.json("spec")))
         }
         return OrderRecord(
-            merchant: merchant, orderId: orderId, channel: try row.string("channel"), document: try row.json("document"),
+            merchant: merchant, orderId: orderId, channel: try row.string("channel"),
+            document: try row.json("document"),
             notifications: notifications)
     }
 
@@ -173,9 +175,10 @@ public struct OrderStore {
             if [8, 13, 18, 23].contains(index) {
                 guard byte == UInt8(ascii: "-") else { return false }
             } else {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-                    || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+                guard
+                    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                        || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                        || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
                 else { return false }
             }
         }

@@ -16,14 +16,16 @@ extension StoreTests {
 
         @Test func boundParametersAreValuesNotSQL() throws {
             let hostile = "x'); DROP TABLE pg_class; --"
-            let row = try #require(try connection.query(Statement("echo_text", "SELECT $1::text AS value"), [hostile]).first)
+            let row = try #require(
+                try connection.query(Statement("echo_text", "SELECT $1::text AS value"), [hostile]).first)
             #expect(try row.string("value") == hostile)
         }
 
         @Test func decodesTypedValues() throws {
             let statement = Statement(
                 "typed_values",
-                "SELECT $1::int AS number, $2::bool AS flag, $3::jsonb AS document, NULL::text AS nothing, 2.5::float8 AS ratio")
+                "SELECT $1::int AS number, $2::bool AS flag, $3::jsonb AS document, NULL::text AS nothing, 2.5::float8 AS ratio"
+            )
             let document = JSON.object(["a": .array([.number(1), .string("b")])])
             let row = try #require(try connection.query(statement, [42, true, document]).first)
             #expect(try row.int("number") == 42)

@@ -26,7 +26,7 @@ extension StoreTests {
 func runToCompletion(_ path: String) throws -> Int32 {
     var pid: pid_t = 0
     let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
-    defer { argv.forEach { free($0) } }
+    defer { for pointer in argv { free(pointer) } }
     let spawned = posix_spawn(&pid, path, nil, nil, argv, environ)
     guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
     var status: Int32 = 0

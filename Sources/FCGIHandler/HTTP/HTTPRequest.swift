@@ -31,8 +31,10 @@ struct HTTPRequest {
         remoteAddress = parameters["REMOTE_ADDR"] ?? ""
     }
 
-    init(method: String, path: String, query: [(name: String, value: String)] = [], headers: [String: String] = [:],
-         body: [UInt8] = [], requestId: String = "", remoteAddress: String = "127.0.0.1") {
+    init(
+        method: String, path: String, query: [(name: String, value: String)] = [], headers: [String: String] = [:],
+        body: [UInt8] = [], requestId: String = "", remoteAddress: String = "127.0.0.1"
+    ) {
         self.method = method
         self.path = path
         self.query = query

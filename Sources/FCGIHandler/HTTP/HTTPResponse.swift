@@ -7,8 +7,9 @@ struct HTTPResponse {
     var body: [UInt8]
 
     static func json(_ status: Int, _ value: JSON, headers: [(String, String)] = []) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers,
-                     body: value.serializedBytes)
+        HTTPResponse(
+            status: status, headers: [("Content-Type", "application/json")] + headers,
+            body: value.serializedBytes)
     }
 
     static func empty(_ status: Int) -> HTTPResponse {

@@ -16,7 +16,9 @@ enum ConfigurationRoutes {
             }
             var active = true
             if let flag = body["active"], !flag.isNull {
-                guard let value = flag.boolValue else { throw APIError.badRequest("must be a boolean", field: "active") }
+                guard let value = flag.boolValue else {
+                    throw APIError.badRequest("must be a boolean", field: "active")
+                }
                 active = value
             }
             if let order = body["order"], !order.isNull {
@@ -59,7 +61,9 @@ enum ConfigurationRoutes {
             throw APIError.forbidden("the token does not belong to merchant '\(context.parameter("merchant"))'")
         }
         let id = context.parameter("configurationId")
-        guard id.count <= 128 else { throw APIError.badRequest("configuration id is too long", field: "configurationId") }
+        guard id.count <= 128 else {
+            throw APIError.badRequest("configuration id is too long", field: "configurationId")
+        }
         return (context.parameter("channel"), id)
     }
 }

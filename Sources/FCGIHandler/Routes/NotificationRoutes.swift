@@ -17,8 +17,16 @@ enum NotificationRoutes {
                 return OrderChange(document: order.document, register: registrations)
             }
             guard let registered else { throw APIError.internalError }
-            return .json(201, registered.json(redacted: true), headers: [("Location", path
-                .replacingOccurrences(of: "{orderId}", with: context.parameter("orderId")) + "/" + registered.id)])
+            return .json(
+                201, registered.json(redacted: true),
+                headers: [
+                    (
+                        "Location",
+                        path
+                            .replacingOccurrences(of: "{orderId}", with: context.parameter("orderId")) + "/"
+                            + registered.id
+                    )
+                ])
         }
         router.add("DELETE", path + "/{notificationId}") { context in
             let notificationId = context.parameter("notificationId")

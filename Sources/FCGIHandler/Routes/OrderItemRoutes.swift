@@ -12,8 +12,9 @@ enum OrderItemRoutes {
                 let itemId = context.parameter("itemId")
                 let timestamp = context.ids.timestamp
                 return try OrderRoutes.change(context) { order in
-                    guard let document = OrderDocument.removeItem(
-                        order.document, kind: kind, id: itemId, timestamp: timestamp)
+                    guard
+                        let document = OrderDocument.removeItem(
+                            order.document, kind: kind, id: itemId, timestamp: timestamp)
                     else { throw APIError.notFound("no \(kind.singular) '\(itemId)' on this order") }
                     return OrderChange(document: document)
                 }

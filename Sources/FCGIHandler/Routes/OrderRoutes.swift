@@ -36,8 +36,9 @@ enum OrderRoutes {
             throw APIError.badRequest("the X-Channel header is required", field: "X-Channel")
         }
         guard channel.count <= 128, channel.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
-            throw APIError.badRequest("X-Channel must be 1 to 128 letters, digits, '-', '_', '.' or ':'",
-                                      field: "X-Channel")
+            throw APIError.badRequest(
+                "X-Channel must be 1 to 128 letters, digits, '-', '_', '.' or ':'",
+                field: "X-Channel")
         }
         let body = context.request.body.isEmpty ? [:] : try context.request.jsonObjectBody()
         let ids = context.ids
@@ -77,13 +78,16 @@ enum OrderRoutes {
     ) throws -> HTTPResponse {
         let store = OrderStore(connection: try context.database.connection())
         let orderId = context.parameter("orderId")
-        guard let result = try store.change(
-            merchant: context.merchant, orderId: orderId, context: context.ids.changeContext, apply)
+        guard
+            let result = try store.change(
+                merchant: context.merchant, orderId: orderId, context: context.ids.changeContext, apply)
         else { throw APIError.notFound("no order '\(orderId)'") }
         if !result.events.isEmpty {
-            context.logger.info("order changed", metadata: [
-                "order.id": "\(orderId)", "events": .stringConvertible(result.events.count),
-            ])
+            context.logger.info(
+                "order changed",
+                metadata: [
+                    "order.id": "\(orderId)", "events": .stringConvertible(result.events.count),
+                ])
         }
         return .json(status, result.order.json)
     }

@@ -45,6 +45,7 @@ public final class Connection {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         if transactionDepth == 0 && PQstatus(handle) != CONNECTION_OK {
             try reconnect(after: StoreError(kind: .unavailable, message: lastError))
@@ -91,19 +92,22 @@ public final class Connection {
         PQreset(handle)
         prepared.removeAll()
         guard PQstatus(handle) == CONNECTION_OK else {
-            throw StoreError(kind: .unavailable, message: "cannot reconnect to Postgres: \(lastError)",
-                             statement: error.statement)
+            throw StoreError(
+                kind: .unavailable, message: "cannot reconnect to Postgres: \(lastError)",
+                statement: error.statement)
         }
     }
 
     private func run(_ statement: Statement, _ values: [String?]) throws -> Rows {
         if !prepared.contains(statement.name) {
-            try check(PQprepare(handle, statement.name, statement.sql, Int32(values.count), nil),
-                      statement: statement.name).map { PQclear($0) }
+            try check(
+                PQprepare(handle, statement.name, statement.sql, Int32(values.count), nil),
+                statement: statement.name
+            ).map { PQclear($0) }
             prepared.insert(statement.name)
         }
         let cStrings: [UnsafeMutablePointer<CChar>?] = values.map { $0.flatMap { strdup($0) } }
-        defer { cStrings.forEach { free($0) } }
+        defer { for pointer in cStrings { free(pointer) } }
         let result = cStrings.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constBuffer in
                 PQexecPrepared(handle, statement.name, Int32(values.count), constBuffer.baseAddress, nil, nil, 0)
@@ -118,8 +122,9 @@ public final class Connection {
     /// Turns a libpq result into either the result (caller owns it) or a typed error (result cleared).
     private func check(_ result: OpaquePointer?, statement: String) throws -> OpaquePointer? {
         guard let result else {
-            throw StoreError.from(sqlState: nil, message: lastError, statement: statement,
-                                  connectionLost: PQstatus(handle) != CONNECTION_OK)
+            throw StoreError.from(
+                sqlState: nil, message: lastError, statement: statement,
+                connectionLost: PQstatus(handle) != CONNECTION_OK)
         }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
@@ -128,8 +133,9 @@ public final class Connection {
             let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let message = String(cString: PQresultErrorMessage(result)).trimmingWhitespace()
             PQclear(result)
-            throw StoreError.from(sqlState: sqlState, message: message.isEmpty ? lastError : message,
-                                  statement: statement, connectionLost: PQstatus(handle) != CONNECTION_OK)
+            throw StoreError.from(
+                sqlState: sqlState, message: message.isEmpty ? lastError : message,
+                statement: statement, connectionLost: PQstatus(handle) != CONNECTION_OK)
         }
     }
 }

@@ -87,8 +87,9 @@ public struct Row {
         do {
             return try JSON.parse(text)
         } catch {
-            throw StoreError(kind: .failed, message: "column '\(name)' holds invalid JSON: \(error)",
-                             statement: rows.statement)
+            throw StoreError(
+                kind: .failed, message: "column '\(name)' holds invalid JSON: \(error)",
+                statement: rows.statement)
         }
     }
 
@@ -98,7 +99,8 @@ public struct Row {
     }
 
     private func unexpected(_ column: String, _ value: String) -> StoreError {
-        StoreError(kind: .failed, message: "unexpected value '\(value.prefix(40))' in column '\(column)'",
-                   statement: rows.statement)
+        StoreError(
+            kind: .failed, message: "unexpected value '\(value.prefix(40))' in column '\(column)'",
+            statement: rows.statement)
     }
 }
