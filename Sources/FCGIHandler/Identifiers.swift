@@ -8,7 +8,7 @@ struct Identifiers {
     let now: Date
 
     /// RFC 3339 UTC with milliseconds, the form of every timestamp in the API.
-    var timestamp: String { Self.format(now) }
+    var timestamp: String { Timestamp.rfc3339(unixMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down))) }
 
     /// A new UUIDv7: time-ordered, so "newest first" is an index scan.
     func makeId() -> String {
@@ -19,15 +19,5 @@ struct Identifiers {
 
     var changeContext: ChangeContext {
         ChangeContext(timestamp: timestamp, makeId: makeId)
-    }
-
-    static func format(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        let millis = Int((date.timeIntervalSince1970 - Double(seconds)) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
-            parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, millis)
     }
 }

@@ -3,6 +3,7 @@
 public enum StatementCatalog {
     public static var all: [Statement] {
         MigrationStatements.all + MerchantStatements.all + OrderStatements.all + ConfigurationStatements.all
+            + DeliveryStatements.all
     }
 }
 

@@ -2,32 +2,41 @@ import ArgumentParser
 import Foundation
 import Logging
 import NotifyLogging
-import NotifyStore
 
-/// `notify-sweep`: claims due deliveries and delivers them (DESIGN §2). Delivery itself is not
-/// built yet (see the sweep issue): this checks the database and, with `--follow`, stays up until
-/// SIGTERM so that the scripts can manage it as they will the real sweep.
+/// `notify-sweep`: claims due deliveries and delivers them (DESIGN §2). Run by cron every minute,
+/// or with `--follow` as a long-running process.
 struct NotifySweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notify-sweep", abstract: "Deliver due notifications (run by cron, or with --follow).")
 
-    @Flag(help: "Keep running and deliver changes as they happen.") var follow = false
+    @Flag(help: "Keep running; deliver changes as they happen (LISTEN/NOTIFY).") var follow = false
+    @Option(help: "Deliveries claimed per batch.") var batchSize: Int?
+    @Option(help: "Deliveries in flight at once.") var concurrency: Int?
+    @Option(help: "Seconds cron mode may run (NOTIFY_SWEEP_BUDGET, default 55).") var budget: Double?
+    @Option(help: "Seconds one attempt may take (NOTIFY_DELIVERY_TIMEOUT, default 15).") var timeout: Double?
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
-        JSONLogHandler.bootstrap(levelName: environment["NOTIFY_LOG_LEVEL"])
+        var config = try SweepConfig.fromEnvironment(
+            ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
+        if let batchSize { config.batchSize = max(1, min(batchSize, 10_000)) }
+        if let concurrency { config.concurrency = max(1, min(concurrency, 1024)) }
+        if let budget { config.budget = max(1, budget) }
+        if let timeout { config.timeout = max(0.1, timeout) }
+        JSONLogHandler.bootstrap(levelName: config.logLevel)
         let logger = Logger(label: "notify-sweep")
-        let url = DatabaseURL.fromEnvironment(environment, workingDirectory: FileManager.default.currentDirectoryPath)
-        _ = try Connection(conninfo: url)
-        guard follow else { return }
-        logger.info("following")
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        sigprocmask(SIG_BLOCK, &signals, nil)
-        var received: Int32 = 0
-        sigwait(&signals, &received)
-        logger.info("stopped")
+        let deliverer = HTTPDeliverer(
+            policy: config.policy, timeout: config.timeout, maxConcurrent: config.concurrency,
+            userAgent: Sweeper.userAgent)
+        let runner = SweepRunner(
+            config: config, sweeper: Sweeper(config: config, deliverer: deliverer, logger: logger), logger: logger)
+        SweepRunner.installSignalHandlers()
+        if follow {
+            logger.info("following")
+            runner.follow()
+            logger.info("stopped")
+        } else {
+            let delivered = try runner.runOnce()
+            logger.info("sweep finished", metadata: ["deliveries": .stringConvertible(delivered)])
+        }
     }
 }

@@ -64,7 +64,8 @@ CREATE INDEX events_by_order ON events (merchant, order_id, event_id DESC);
 CREATE INDEX events_by_scope ON events (merchant, scope, event_id DESC);
 
 -- The queue: small and hot. A finished delivery has due_at NULL and leaves the partial index
--- (DESIGN §6). A claim moves due_at to the lease's expiry.
+-- (DESIGN §6). A claim moves due_at to the lease's expiry, so a sweep that dies leaves rows that
+-- become due again when their lease runs out. `attempt` counts automatic attempts made.
 CREATE TABLE deliveries (
     merchant        text NOT NULL,
     event_id        uuid NOT NULL,
@@ -72,6 +73,8 @@ CREATE TABLE deliveries (
     attempt         integer NOT NULL DEFAULT 0,
     trigger         text NOT NULL DEFAULT 'automatic' CHECK (trigger IN ('automatic', 'manual')),
     lease_token     uuid,
+    -- a manual retry asked for while an attempt was in flight: run it when that attempt finishes
+    retry_requested boolean NOT NULL DEFAULT false,
     PRIMARY KEY (merchant, event_id),
     FOREIGN KEY (merchant, event_id) REFERENCES events (merchant, event_id) ON DELETE CASCADE
 );

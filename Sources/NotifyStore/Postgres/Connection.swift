@@ -78,6 +78,30 @@ public final class Connection {
         try check(PQexec(handle, sql), statement: name).map { PQclear($0) }
     }
 
+    /// Waits up to `timeout` seconds for a `NOTIFY` on a channel this connection listens to and
+    /// drains every pending one. `false` on timeout or when a signal interrupted the wait.
+    public func waitForNotification(timeout: Double) throws -> Bool {
+        if drainNotifications() { return true }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { throw StoreError(kind: .unavailable, message: "the connection has no socket") }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, Int32(max(0, timeout) * 1000)) > 0 else { return false }
+        guard PQconsumeInput(handle) == 1 else {
+            throw StoreError(kind: .unavailable, message: "lost the connection while waiting: \(lastError)")
+        }
+        return drainNotifications()
+    }
+
+    /// Frees every notification libpq has queued; `true` when there was one.
+    private func drainNotifications() -> Bool {
+        var received = false
+        while let notification = PQnotifies(handle) {
+            PQfreemem(notification)  // the PGnotify struct and its strings are one allocation
+            received = true
+        }
+        return received
+    }
+
     /// `true` when the server answers a trivial query now (used by `/healthz`).
     public func ping() -> Bool {
         (try? query(Statement("ping", "SELECT 1"))) != nil

@@ -1,0 +1,67 @@
+/// The HTTP request of one delivery attempt (DESIGN §5): the notification's own headers, a JSON
+/// content type unless it set one, the user agent, and the Standard Webhooks headers signed over
+/// the exact body bytes sent. `webhook-id` is the event id, the same on every attempt, so
+/// receivers can de-duplicate.
+public struct WebhookMessage: Equatable, Sendable {
+    public let headers: [HTTPHeader]
+    public let body: [UInt8]
+
+    /// - Parameters:
+    ///   - timestamp: unix seconds of this attempt (`webhook-timestamp`).
+    ///   - userAgent: e.g. `notify/0.1.0`.
+    public init(
+        eventId: String, method: DeliveryMethod, headers: [HTTPHeader], payload: JSON, signature: WebhookSignature,
+        timestamp: Int64, userAgent: String
+    ) {
+        let body = method.hasBody ? payload.serializedBytes : []
+        var all = headers
+        let names = Set(headers.map { $0.name.lowercased() })
+        if method.hasBody && !names.contains("content-type") {
+            all.append(HTTPHeader(name: "Content-Type", value: "application/json"))
+        }
+        if !names.contains("user-agent") { all.append(HTTPHeader(name: "User-Agent", value: userAgent)) }
+        all.append(HTTPHeader(name: "webhook-id", value: eventId))
+        all.append(HTTPHeader(name: "webhook-timestamp", value: String(timestamp)))
+        all.append(
+            HTTPHeader(name: "webhook-signature", value: signature.sign(id: eventId, timestamp: timestamp, body: body)))
+        self.headers = all
+        self.body = body
+    }
+}
+
+/// What happens to a delivery after an attempt: the event's status and, when another automatic
+/// attempt follows, how long until it (DESIGN §5). Manual attempts do not use up the automatic
+/// schedule.
+public struct AttemptVerdict: Equatable, Sendable {
+    public enum Status: String, Sendable {
+        case pending
+        case succeeded
+        case failed
+    }
+
+    public let status: Status
+    /// Seconds until the next automatic attempt; `nil` when there is none.
+    public let retryIn: Double?
+    /// Automatic attempts made, this one included when it was automatic.
+    public let automaticAttempts: Int
+
+    /// - Parameters:
+    ///   - automaticAttemptsBefore: automatic attempts made before this one.
+    ///   - random: a uniform fraction in [0, 1) for the retry jitter.
+    public init(
+        succeeded: Bool, permanent: Bool, manual: Bool, automaticAttemptsBefore: Int, schedule: RetrySchedule,
+        random: Double
+    ) {
+        automaticAttempts = automaticAttemptsBefore + (manual ? 0 : 1)
+        if succeeded {
+            status = .succeeded
+            retryIn = nil
+        } else if !permanent, let delay = schedule.delay(beforeAttempt: automaticAttempts + 1, random: random) {
+            status = .pending
+            retryIn = delay
+        } else {
+            status = .failed
+            retryIn = nil
+        }
+    }
+}
