@@ -55,6 +55,7 @@ let package = Package(
         ),
         .testTarget(name: "NotifyDomainTests", dependencies: ["NotifyDomain"]),
         .testTarget(name: "NotifyStoreTests", dependencies: ["NotifyStore", "NotifyDomain"]),
+        .testTarget(name: "NotifySweepTests", dependencies: ["NotifySweep", "NotifyDomain"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,62 @@
+import Testing
+
+@testable import NotifySweep
+
+/// The pure parts of the delivery engine: the response cap and the in-flight scheduling.
+@Suite struct DeliveryPartsTests {
+    @Test func responseBufferKeepsUpToTheLimit() {
+        var buffer = ResponseBuffer(limit: 8)
+        let accepted = [UInt8]("abcde".utf8).withUnsafeBytes { buffer.append($0) }
+        #expect(accepted)
+        let cut = [UInt8]("fghij".utf8).withUnsafeBytes { buffer.append($0) }
+        #expect(!cut)
+        #expect(buffer.exceeded)
+        #expect(buffer.text == "abcdefgh")
+    }
+
+    @Test func responseBufferExactlyAtTheLimitIsWhole() {
+        var buffer = ResponseBuffer(limit: 4)
+        let accepted = [UInt8]("abcd".utf8).withUnsafeBytes { buffer.append($0) }
+        #expect(accepted && !buffer.exceeded && buffer.text == "abcd")
+    }
+
+    @Test(arguments: [
+        ("aé", 3, "aé"),  // complete two-byte character
+        ("aé", 2, "a"),  // cut inside it: the partial character is dropped
+        ("a€", 3, "a"),  // three-byte character cut after two bytes
+        ("a😀", 4, "a"),  // four-byte character cut after three bytes
+        ("a😀", 5, "a😀"),
+    ])
+    func cutDropsAPartialCharacter(text: String, limit: Int, expected: String) {
+        var buffer = ResponseBuffer(limit: limit)
+        _ = [UInt8]((text + "zzz").utf8).withUnsafeBytes { buffer.append($0) }
+        #expect(buffer.text == expected)
+    }
+
+    @Test func queueCapsPerHostAndInAll() {
+        let hosts = ["a", "a", "a", "b", "c"]
+        var queue = DeliveryQueue(hosts: hosts, maxConcurrent: 3, maxPerHost: 2)
+        #expect(queue.next() == 0)
+        #expect(queue.next() == 1)
+        #expect(queue.next() == 3)  // third "a" waits for a slot on its host
+        #expect(queue.next() == nil)  // three in flight
+        queue.finish(3)
+        #expect(queue.next() == 4)
+        queue.finish(0)
+        #expect(queue.next() == 2)
+        #expect(queue.next() == nil)
+        for index in [1, 2, 4] { queue.finish(index) }
+        #expect(queue.isDone)
+    }
+
+    @Test(arguments: [
+        ("http://127.0.0.1:8080/hooks?x=1", "http://127.0.0.1:8080"),
+        ("HTTPS://Example.COM/a", "https://example.com"),
+        ("https://user@example.com#frag", "https://example.com"),
+        ("http://[::1]:9/", "http://[::1]:9"),
+        ("no-scheme", "no-scheme"),
+    ])
+    func hostKey(url: String, key: String) {
+        #expect(DeliveryQueue.hostKey(of: url) == key)
+    }
+}
