@@ -70,7 +70,7 @@ public struct OrderStore {
 
     /// The order, or `nil` when this merchant has none with that id.
     public func load(merchant: String, orderId: String) throws -> OrderRecord? {
-        guard Self.isUUID(orderId) else { return nil }
+        guard UUIDFormat.isValid(orderId) else { return nil }
         guard let row = try connection.query(OrderStatements.selectOrder, [merchant, orderId]).first else {
             return nil
         }
@@ -84,7 +84,7 @@ public struct OrderStore {
     public func change(
         merchant: String, orderId: String, context: ChangeContext, _ change: (OrderRecord) throws -> OrderChange
     ) throws -> (order: OrderRecord, events: [PlannedEvent])? {
-        guard Self.isUUID(orderId) else { return nil }
+        guard UUIDFormat.isValid(orderId) else { return nil }
         return try connection.transaction {
             guard let row = try connection.query(OrderStatements.lockOrder, [merchant, orderId]).first else {
                 return nil
@@ -165,23 +165,5 @@ public struct OrderStore {
             merchant: merchant, orderId: orderId, channel: try row.string("channel"),
             document: try row.json("document"),
             notifications: notifications)
-    }
-
-    /// Order ids are UUIDs; anything else cannot name an order (and must not reach a `::uuid` cast).
-    static func isUUID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 36 else { return false }
-        for (index, byte) in bytes.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
-                guard byte == UInt8(ascii: "-") else { return false }
-            } else {
-                guard
-                    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                        || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-                        || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
-                else { return false }
-            }
-        }
-        return true
     }
 }

@@ -3,7 +3,8 @@
 public enum StatementCatalog {
     public static var all: [Statement] {
         MigrationStatements.all + MerchantStatements.all + OrderStatements.all + ConfigurationStatements.all
-            + DeliveryStatements.all
+            + DeliveryStatements.all + EventStatements.all
+            + MetricsStatements.all
     }
 }
 

@@ -7,6 +7,8 @@ enum Routes {
         OrderItemRoutes.register(in: &router)
         NotificationRoutes.register(in: &router)
         ConfigurationRoutes.register(in: &router)
+        EventRoutes.register(in: &router)
+        MetricsRoutes.register(in: &router)
         return router
     }
 }

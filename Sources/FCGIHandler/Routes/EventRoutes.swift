@@ -1,0 +1,76 @@
+import NotifyDomain
+import NotifyStore
+
+/// The Notification API (DESIGN §4.4): query events, read one with its attempts, retry one. Served
+/// at `/api/v0/checkout/notifications/events` and at `/api/v1/events`, where query names may also
+/// be snake_case.
+enum EventRoutes {
+    static let bases = ["/api/v0/checkout/notifications/events", "/api/v1/events"]
+    static let statuses: Set<String> = ["pending", "succeeded", "failed"]
+
+    static func register(in router: inout Router) {
+        for base in bases {
+            router.add("GET", base, list)
+            router.add("GET", base + "/{eventId}") { context in
+                .json(200, try load(context))
+            }
+            router.add("POST", base + "/{eventId}/retry") { context in
+                let store = EventStore(connection: try context.database.connection())
+                let eventId = context.parameter("eventId")
+                guard try store.retry(merchant: context.merchant, eventId: eventId, now: context.ids.timestamp) else {
+                    throw APIError.notFound("no event '\(eventId)'")
+                }
+                return .json(202, try load(context))
+            }
+        }
+    }
+
+    private static func list(_ context: RequestContext) throws -> HTTPResponse {
+        var filter = EventFilter()
+        filter.orderId = context.queryValue("orderId", "order_id")
+        if let orderId = filter.orderId, !UUIDFormat.isValid(orderId) {
+            throw APIError.badRequest("orderId must be a UUID", field: "orderId")
+        }
+        filter.scope = context.queryValue("scope")
+        filter.status = context.queryValue("status")
+        if let status = filter.status, !statuses.contains(status) {
+            throw APIError.badRequest("status must be one of pending, succeeded, failed", field: "status")
+        }
+        filter.channel = context.queryValue("channel")
+        filter.adapterId = context.queryValue("adapterId", "adapter_id")
+        filter.reference = context.queryValue("reference")
+        let offset = try integer(context.queryValue("offset"), name: "offset", default: 0, range: 0...1_000_000)
+        let limit = try integer(context.queryValue("limit"), name: "limit", default: 10, range: 1...100)
+        let store = EventStore(connection: try context.database.connection())
+        let page = try store.page(merchant: context.merchant, filter: filter, offset: offset, limit: limit)
+        return .json(
+            200,
+            .object([
+                "data": .array(page.events),
+                "pagination": .object([
+                    "offset": .number(Double(offset)), "limit": .number(Double(limit)),
+                    "size": .number(Double(page.events.count)), "totalSize": .number(Double(page.total)),
+                ]),
+            ]))
+    }
+
+    private static func load(_ context: RequestContext) throws -> JSON {
+        let store = EventStore(connection: try context.database.connection())
+        let eventId = context.parameter("eventId")
+        guard let event = try store.event(merchant: context.merchant, eventId: eventId) else {
+            throw APIError.notFound("no event '\(eventId)'")
+        }
+        return event
+    }
+
+    private static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws
+        -> Int
+    {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError.badRequest(
+                "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)", field: name)
+        }
+        return number
+    }
+}

@@ -1,0 +1,108 @@
+import NotifyDomain
+
+/// The filters of an event query; `nil` means "any".
+public struct EventFilter: Sendable {
+    public var orderId: String?
+    public var scope: String?
+    public var status: String?
+    public var channel: String?
+    public var adapterId: String?
+    public var reference: String?
+
+    public init() {}
+}
+
+/// Events and their attempts as the Notification API shows them (DESIGN §4.4): newest first,
+/// secrets in request headers redacted, latest attempt summarised on the event.
+public struct EventStore {
+    private let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// One page of events and the total number matching.
+    public func page(merchant: String, filter: EventFilter, offset: Int, limit: Int) throws -> (
+        events: [JSON], total: Int
+    ) {
+        let parameters: [any SQLParameter] = [
+            merchant, filter.orderId, filter.scope, filter.status, filter.channel, filter.adapterId, filter.reference,
+        ]
+        let rows = try connection.query(EventStatements.page, parameters + [limit, offset]).all
+        let total = try connection.query(EventStatements.count, parameters).first?.int("total") ?? 0
+        return (try render(rows, merchant: merchant), total)
+    }
+
+    public func event(merchant: String, eventId: String) throws -> JSON? {
+        guard UUIDFormat.isValid(eventId) else { return nil }
+        let rows = try connection.query(EventStatements.one, [merchant, eventId]).all
+        return try render(rows, merchant: merchant).first
+    }
+
+    /// Schedules a manual attempt. Returns `false` when the merchant has no such event.
+    public func retry(merchant: String, eventId: String, now: String) throws -> Bool {
+        guard UUIDFormat.isValid(eventId) else { return false }
+        return try connection.transaction {
+            let queued = try connection.query(EventStatements.retry, [merchant, eventId, now]).count == 1
+            if queued { try connection.query(OrderStatements.notifySweep) }
+            return queued
+        }
+    }
+
+    private func render(_ rows: [Row], merchant: String) throws -> [JSON] {
+        guard !rows.isEmpty else { return [] }
+        let ids = try rows.map { try $0.string("event_id") }
+        var attempts: [String: [JSON]] = [:]
+        for row in try connection.query(EventStatements.attempts, [merchant, SQLArray(ids)]).all {
+            attempts[try row.string("event_id"), default: []].append(try Self.attempt(row))
+        }
+        return try rows.map { try Self.event($0, attempts: attempts[try $0.string("event_id")] ?? []) }
+    }
+
+    private static func event(_ row: Row, attempts: [JSON]) throws -> JSON {
+        let headers = (try row.json("request_headers").objectValue ?? [:]).map {
+            HTTPHeader(name: $0.key, value: $0.value.stringValue ?? "")
+        }
+        let redacted = HeaderRules.redacted(headers).map { ($0.name, JSON.string($0.value)) }
+        return .object([
+            "id": .string(try row.string("event_id")),
+            "createdAt": .string(try row.string("created_at")),
+            "merchant": .string(try row.string("merchant")),
+            "channel": .string(try row.string("channel")),
+            "orderId": .string(try row.string("order_id")),
+            "notificationId": .string(try row.string("notification_id")),
+            "reference": optional(try row.optionalString("reference")),
+            "adapterId": optional(try row.optionalString("adapter_id")),
+            "scope": .string(try row.string("scope")),
+            "status": .string(try row.string("status")),
+            "attemptCount": .number(Double(try row.int("attempt_count"))),
+            "nextAttemptAt": optional(try row.optionalString("next_attempt_at")),
+            "timestamp": optional(try row.optionalString("last_attempt_at")),
+            "statusCode": try row.optionalInt("last_status_code").map { .number(Double($0)) } ?? .null,
+            "responseBody": optional(try row.optionalString("last_response_body")),
+            "error": optional(try row.optionalString("error")),
+            "attempts": .array(attempts),
+            "request": .object([
+                "method": .string(try row.string("request_method")),
+                "url": .string(try row.string("request_url")),
+                "headers": .object(Dictionary(redacted) { first, _ in first }),
+            ]),
+        ])
+    }
+
+    private static func attempt(_ row: Row) throws -> JSON {
+        .object([
+            "id": .string(try row.string("attempt_id")),
+            "timestamp": .string(try row.string("attempted_at")),
+            "statusCode": try row.optionalInt("status_code").map { .number(Double($0)) } ?? .null,
+            "responseBody": optional(try row.optionalString("response_body")),
+            "durationMs": .number(Double(try row.int("duration_ms"))),
+            "error": optional(try row.optionalString("error")),
+            "trigger": .string(try row.string("trigger")),
+        ])
+    }
+
+    private static func optional(_ text: String?) -> JSON {
+        text.map(JSON.string) ?? .null
+    }
+}
