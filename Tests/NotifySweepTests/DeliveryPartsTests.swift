@@ -33,6 +33,11 @@ import Testing
         #expect(buffer.text == expected)
     }
 
+    @Test func emptyBatchReturnsAtOnce() {
+        let deliverer = HTTPDeliverer(policy: HTTPDelivererTests.loopbackOnly, userAgent: "notify-test/1")
+        #expect(deliverer.deliver([]) == [])
+    }
+
     @Test func queueCapsPerHostAndInAll() {
         let hosts = ["a", "a", "a", "b", "c"]
         var queue = DeliveryQueue(hosts: hosts, maxConcurrent: 3, maxPerHost: 2)

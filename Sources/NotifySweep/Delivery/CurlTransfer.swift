@@ -165,9 +165,9 @@ final class CurlTransfer {
     // MARK: - Callbacks (run on the delivering thread, inside curl_multi_perform)
 
     private static let writeCallback: curl_write_callback = { data, size, count, context in
-        guard let context else { return 0 }
-        let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
         let length = size * count
+        guard let context, let data else { return 0 }
+        let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
         // Returning anything but `length` makes libcurl abort the transfer with CURLE_WRITE_ERROR.
         return transfer.response.append(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
     }
