@@ -14,6 +14,7 @@ struct NotifySweepCommand: ParsableCommand {
     @Option(help: "Deliveries in flight at once.") var concurrency: Int?
     @Option(help: "Seconds cron mode may run (NOTIFY_SWEEP_BUDGET, default 55).") var budget: Double?
     @Option(help: "Seconds one attempt may take (NOTIFY_DELIVERY_TIMEOUT, default 15).") var timeout: Double?
+    @Option(help: "Seconds a claimed delivery stays leased (default: 2 × timeout + 30).") var lease: Double?
 
     func run() throws {
         var config = try SweepConfig.fromEnvironment(
@@ -22,6 +23,7 @@ struct NotifySweepCommand: ParsableCommand {
         if let concurrency { config.concurrency = max(1, min(concurrency, 1024)) }
         if let budget { config.budget = max(1, budget) }
         if let timeout { config.timeout = max(0.1, timeout) }
+        if let lease { config.leaseSeconds = max(1, lease) }
         JSONLogHandler.bootstrap(levelName: config.logLevel)
         let logger = Logger(label: "notify-sweep")
         let deliverer = HTTPDeliverer(

@@ -15,7 +15,10 @@ struct SweepConfig {
     var logLevel: String?
 
     /// How long a claimed delivery stays leased: a whole batch must fit, with room to write back.
-    var leaseSeconds: Double { timeout * 2 + 30 }
+    /// A delivery whose sweep died is delivered again once its lease has run out.
+    var leaseSeconds: Double?
+
+    var effectiveLeaseSeconds: Double { leaseSeconds ?? timeout * 2 + 30 }
 
     static func fromEnvironment(_ environment: [String: String], workingDirectory: String) throws -> SweepConfig {
         SweepConfig(

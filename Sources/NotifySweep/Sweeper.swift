@@ -19,7 +19,7 @@ struct Sweeper {
         let leaseToken = UUID().uuidString.lowercased()
         let claimed = try store.claim(
             now: now.rfc3339, limit: config.batchSize,
-            leaseUntil: now.addingTimeInterval(config.leaseSeconds).rfc3339, leaseToken: leaseToken)
+            leaseUntil: now.addingTimeInterval(config.effectiveLeaseSeconds).rfc3339, leaseToken: leaseToken)
         guard !claimed.isEmpty else { return 0 }
         let started = Date()
         let outcomes = deliverer.deliver(claimed.map { request(for: $0, at: started) })
