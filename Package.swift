@@ -36,7 +36,8 @@ let package = Package(
                 "CFastCGI", "NotifyDomain", "NotifyStore", "NotifyLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            resources: [.copy("openapi.json")]
         ),
         .executableTarget(
             name: "NotifySweep",

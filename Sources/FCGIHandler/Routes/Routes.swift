@@ -9,6 +9,7 @@ enum Routes {
         ConfigurationRoutes.register(in: &router)
         EventRoutes.register(in: &router)
         MetricsRoutes.register(in: &router)
+        DocumentationRoutes.register(in: &router)
         return router
     }
 }
