@@ -9,7 +9,7 @@ struct Authenticator {
 
     /// Returns the authenticated merchant id.
     func authenticate(_ request: HTTPRequest) throws -> String {
-        guard let merchant = request.headers["x-merchant"]?.trimmingCharacters(), !merchant.isEmpty else {
+        guard let merchant = request.headers["x-merchant"]?.trimmingASCIIWhitespace(), !merchant.isEmpty else {
             throw APIError.badRequest("the X-Merchant header is required", field: "X-Merchant")
         }
         guard let authorization = request.headers["authorization"] else {
@@ -19,7 +19,7 @@ struct Authenticator {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
-        let token = parts[1].trimmingCharacters()
+        let token = parts[1].trimmingASCIIWhitespace()
         guard APIToken.isWellFormed(token) else {
             throw APIError.unauthorized("the bearer token is malformed")
         }

@@ -30,15 +30,8 @@ public enum UUIDv7 {
     /// Whether `text` is a UUIDv7 in canonical form (hyphens at 8-4-4-4-12, version 7, RFC variant).
     /// Upper-case hex digits are accepted.
     public static func isValid(_ text: String) -> Bool {
+        guard UUIDFormat.isValid(text) else { return false }
         let chars = Array(text.utf8)
-        guard chars.count == 36 else { return false }
-        for (index, char) in chars.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
-                guard char == UInt8(ascii: "-") else { return false }
-            } else if Character(Unicode.Scalar(char)).hexDigitValue == nil {
-                return false
-            }
-        }
         let variant = Character(Unicode.Scalar(chars[19])).lowercased()
         return chars[14] == UInt8(ascii: "7") && ["8", "9", "a", "b"].contains(variant)
     }

@@ -47,7 +47,7 @@ struct HTTPRequest {
     /// The body as a JSON value: 415 unless the content type is JSON, 400 when it does not parse.
     func jsonBody() throws -> JSON {
         let type = (headers["content-type"] ?? "").lowercased()
-        let mediaType = type.split(separator: ";").first.map { $0.trimmingCharacters() } ?? ""
+        let mediaType = type.split(separator: ";").first.map { $0.trimmingASCIIWhitespace() } ?? ""
         guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
         else {
             throw APIError.unsupportedMediaType("the body must be application/json")
@@ -71,14 +71,5 @@ struct HTTPRequest {
 extension String {
     fileprivate func replacingUnderscores() -> String {
         String(map { $0 == "_" ? "-" : $0 })
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first.isWhitespace { slice.removeFirst() }
-        while let last = slice.last, last.isWhitespace { slice.removeLast() }
-        return String(slice)
     }
 }

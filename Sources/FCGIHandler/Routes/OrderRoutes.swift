@@ -32,7 +32,7 @@ enum OrderRoutes {
     }
 
     private static func create(_ context: RequestContext) throws -> HTTPResponse {
-        guard let channel = context.request.headers["x-channel"]?.trimmingCharacters(), !channel.isEmpty else {
+        guard let channel = context.request.headers["x-channel"]?.trimmingASCIIWhitespace(), !channel.isEmpty else {
             throw APIError.badRequest("the X-Channel header is required", field: "X-Channel")
         }
         guard channel.count <= 128, channel.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {

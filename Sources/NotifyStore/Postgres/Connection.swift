@@ -1,5 +1,6 @@
 import CPostgres
 import Glibc
+import NotifyDomain
 
 /// One libpq connection and the single owner of its `PGconn` (closed in `deinit`). Statements are
 /// prepared once per connection on first use, values are always bound parameters, and a
@@ -29,7 +30,7 @@ public final class Connection {
     public var isInTransaction: Bool { transactionDepth > 0 }
 
     private var lastError: String {
-        String(cString: PQerrorMessage(handle)).trimmingWhitespace()
+        String(cString: PQerrorMessage(handle)).trimmingASCIIWhitespace()
     }
 
     /// Runs a prepared statement with bound parameters and returns its rows.
@@ -155,20 +156,11 @@ public final class Connection {
             return result
         default:
             let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let message = String(cString: PQresultErrorMessage(result)).trimmingWhitespace()
+            let message = String(cString: PQresultErrorMessage(result)).trimmingASCIIWhitespace()
             PQclear(result)
             throw StoreError.from(
                 sqlState: sqlState, message: message.isEmpty ? lastError : message,
                 statement: statement, connectionLost: PQstatus(handle) != CONNECTION_OK)
         }
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        return String(scalars)
     }
 }
