@@ -66,6 +66,7 @@ final class FastCGIConnection {
         case 409: "Conflict"
         case 413: "Content Too Large"
         case 415: "Unsupported Media Type"
+        case 500: "Internal Server Error"
         case 503: "Service Unavailable"
         default: status < 400 ? "OK" : "Error"
         }
