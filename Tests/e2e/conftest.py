@@ -67,3 +67,24 @@ def receiver() -> Iterator[Receiver]:
     """A started webhook Receiver on 127.0.0.1 that answers 200 "ok" until told otherwise."""
     with Receiver() as r:
         yield r
+
+
+from notify_e2e import Sweep  # noqa: E402 - with the fixture that uses it
+
+
+@pytest.fixture
+def sweeps(tmp_path) -> Iterator[Callable[..., Sweep]]:
+    """Starts notify-sweep processes of the test's own: `sweeps("--lease", "3")` returns a started
+    Sweep (log in tmp_path). Every one still running at the end is stopped (SIGTERM, then SIGKILL)."""
+    started: list[Sweep] = []
+
+    def start(*args: str, extra_env: dict[str, str] | None = None) -> Sweep:
+        sweep = Sweep(*args, log_path=str(tmp_path / f"sweep-{len(started)}.log"), extra_env=extra_env)
+        started.append(sweep)
+        return sweep.start()
+
+    try:
+        yield start
+    finally:
+        for sweep in started:
+            sweep.stop()

@@ -323,3 +323,157 @@ class Receiver:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
         return Handler
+
+
+# ---------------------------------------------------------------------------------------------
+# Delivery (DESIGN §5): webhook signatures, the events API (§4.4), SQL, sweeps of a test's own
+
+import base64  # noqa: E402 - this section's imports stay with it
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+import signal  # noqa: E402
+
+EVENTS = "/api/v0/checkout/notifications/events"
+"""The events collection of the Notification API (DESIGN §4.4)."""
+
+
+def webhook_signature(secret: str, msg_id: str, timestamp: int | str, body: bytes) -> str:
+    """The Standard Webhooks `webhook-signature` value (`v1,<base64 HMAC-SHA256>`) for one
+    message, computed independently of Notify: key = base64 of `secret` after `whsec_`."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def assert_signed(request: ReceivedRequest, secret: str, tolerance: float = 300.0) -> None:
+    """Asserts that a delivery carries valid Standard Webhooks headers for `secret`: a
+    `webhook-id`, a `webhook-timestamp` (unix seconds) within `tolerance` of its arrival and a
+    `webhook-signature` with a `v1,` entry that matches the exact body bytes received."""
+    msg_id = request.headers.get("webhook-id")
+    timestamp = request.headers.get("webhook-timestamp")
+    header = request.headers.get("webhook-signature")
+    assert msg_id and timestamp and header, f"Standard Webhooks headers missing: {dict(request.headers)}"
+    assert timestamp.isdigit(), f"webhook-timestamp is not unix seconds: {timestamp!r}"
+    assert abs(int(timestamp) - request.received_at) <= tolerance, (
+        f"webhook-timestamp {timestamp} is {int(timestamp) - request.received_at:.0f}s off the arrival time"
+    )
+    expected = webhook_signature(secret, msg_id, timestamp, request.body)
+    candidates = header.split(" ")
+    assert any(hmac.compare_digest(c.encode(), expected.encode()) for c in candidates), (
+        f"webhook-signature {header!r} does not verify (expected {expected!r} over {len(request.body)} body bytes)"
+    )
+
+
+def get_event(api: Api, event_id: str) -> dict[str, Any]:
+    """GET .../events/{id}: asserts 200 and returns the Event."""
+    response = api.get(f"{EVENTS}/{event_id}")
+    assert response.status_code == 200, f"GET event {event_id}: {response.status_code} {response.text[:500]!r}"
+    return response.json()
+
+
+def wait_for_event(api: Api, event_id: str, until: Callable[[dict[str, Any]], bool], timeout: float = 10.0,
+                   what: str = "the expected state") -> dict[str, Any]:
+    """Polls GET .../events/{id} until `until(event)` holds; returns that Event (fails after timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        event = get_event(api, event_id)
+        if until(event):
+            return event
+        if time.monotonic() > deadline:
+            raise AssertionError(f"event {event_id} did not reach {what} within {timeout}s: {event}")
+        time.sleep(0.05)
+
+
+def list_order_events(api: Api, order_id: str) -> list[dict[str, Any]]:
+    """GET .../events?orderId=...: asserts 200 and returns the order's Events (newest first, up to 100)."""
+    response = api.get(EVENTS, params={"orderId": order_id, "limit": "100"})
+    assert response.status_code == 200, f"GET events: {response.status_code} {response.text[:500]!r}"
+    return response.json()["data"]
+
+
+def run_sql(script: str, **variables: str) -> str:
+    """Runs an SQL script (any statements) against NOTIFY_DATABASE_URL with psql and returns what
+    it prints (unaligned, tuples only). Values go in as psql variables, never spliced into the
+    text: write `:'name'` for a quoted literal of `variables["name"]`."""
+    args = ["psql", env("NOTIFY_DATABASE_URL"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
+    for name, value in variables.items():
+        assert name.isidentifier(), name
+        args += ["-v", f"{name}={value}"]
+    result = subprocess.run(args, input=script, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError(f"psql exited {result.returncode}: {result.stderr.strip()}\n{script}")
+    return result.stdout
+
+
+class Sweep:
+    """A `notify-sweep ARGS` process of a test's own (cron mode unless ARGS has --follow), on the
+    test database and allowed to deliver to 127.0.0.1/32 only; its output goes to `log_path`.
+    It runs next to the shared `--follow` sweep of scripts/test. `stop()` ends it (SIGTERM, then
+    SIGKILL); the `sweeps` fixture stops every sweep it started."""
+
+    def __init__(self, *args: str, log_path: str, extra_env: dict[str, str] | None = None):
+        self.command = [os.path.join(env("NOTIFY_BIN"), "notify-sweep"), *args]
+        self.environment = dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"),
+                                NOTIFY_ALLOW_TARGETS="127.0.0.1/32", **(extra_env or {}))
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Sweep":
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(self.command, env=self.environment, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "sweep not started"
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log(self) -> str:
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as file:
+                return file.read()
+        except FileNotFoundError:
+            return ""
+
+    def wait(self, timeout: float) -> int:
+        """Waits for the sweep to exit; returns its exit status (fails, with its log, after timeout)."""
+        assert self.process is not None, "sweep not started"
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{' '.join(self.command)} still running after {timeout}s:\n{self.log()[-3000:]}")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Sends `sig` (SIGKILL by default) and, for SIGKILL, waits until the process is gone."""
+        if self.running():
+            assert self.process is not None
+            self.process.send_signal(sig)
+            if sig == signal.SIGKILL:
+                self.process.wait(timeout=10)
+
+    def stop(self, grace: float = 5.0) -> None:
+        if not self.running():
+            return
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def log_messages(self, message: str) -> list[dict[str, Any]]:
+        """The JSON log lines of this sweep whose `msg` is `message`."""
+        lines = []
+        for line in self.log().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and entry.get("msg") == message:
+                lines.append(entry)
+        return lines
