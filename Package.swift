@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "NotifyDomainTests", dependencies: ["NotifyDomain"]),
         .testTarget(name: "NotifyStoreTests", dependencies: ["NotifyStore", "NotifyDomain"]),
         .testTarget(name: "NotifySweepTests", dependencies: ["NotifySweep", "NotifyDomain"]),
+        .testTarget(name: "NotifyFuzzTests", dependencies: ["NotifyDomain"]),
     ],
     swiftLanguageModes: [.v5]
 )
