@@ -17,7 +17,8 @@ struct Identifiers {
         return UUIDv7.make(unixMillis: UInt64(max(0, now.timeIntervalSince1970 * 1000)), random: random)
     }
 
-    var changeContext: ChangeContext {
-        ChangeContext(timestamp: timestamp, makeId: makeId)
+    /// Stamps and ids read from the clock when the store asks (after it has locked the order).
+    static var live: ChangeContext {
+        ChangeContext(timestamp: { Identifiers(now: Date()).timestamp }, makeId: { Identifiers(now: Date()).makeId() })
     }
 }

@@ -22,7 +22,7 @@ enum DeliveryStatements {
                   e.request_headers, e.payload, m.signing_secret
         """)
 
-    /// Records a batch of attempts, only for deliveries whose lease ($13) is still this sweep's: the
+    /// Records a batch of attempts, only for deliveries whose lease (`lease_token`) is still this sweep's: the
     /// attempt rows, the events' status and latest attempt, and the deliveries' next due time
     /// (NULL when finished, now when a manual retry was asked for meanwhile).
     static let complete = Statement(
@@ -31,9 +31,9 @@ enum DeliveryStatements {
         WITH outcome AS (
             SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::integer[], $6::text[],
                                  $7::integer[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
-                                 $12::integer[])
+                                 $12::integer[], $13::uuid[])
                 AS o(merchant, event_id, attempt_id, attempted_at, status_code, response_body, duration_ms, error,
-                     trigger, status, next_due, automatic_attempts)
+                     trigger, status, next_due, automatic_attempts, lease_token)
         ),
         owned AS (
             UPDATE deliveries AS d
@@ -41,7 +41,7 @@ enum DeliveryStatements {
                 trigger = CASE WHEN d.retry_requested THEN 'manual' ELSE 'automatic' END,
                 lease_token = NULL, retry_requested = false, attempt = o.automatic_attempts
             FROM outcome AS o
-            WHERE d.merchant = o.merchant AND d.event_id = o.event_id AND d.lease_token = $13::uuid
+            WHERE d.merchant = o.merchant AND d.event_id = o.event_id AND d.lease_token = o.lease_token
             RETURNING d.merchant, d.event_id, d.due_at
         ),
         recorded AS (

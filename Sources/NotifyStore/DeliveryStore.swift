@@ -11,6 +11,8 @@ public struct ClaimedDelivery: Sendable {
     public let headers: [HTTPHeader]
     public let payload: JSON
     public let signingSecret: String
+    /// The lease this claim holds; the write-back of the attempt must present it.
+    public let leaseToken: String
 }
 
 /// One finished attempt, as the sweep writes it back.
@@ -27,10 +29,12 @@ public struct AttemptRecord: Sendable {
     public let verdict: AttemptVerdict
     /// When the next automatic attempt is due (RFC 3339), `nil` when there is none.
     public let nextDue: String?
+    public let leaseToken: String
 
     public init(
         merchant: String, eventId: String, attemptId: String, attemptedAt: String, statusCode: Int?,
-        responseBody: String?, durationMs: Int, error: String?, manual: Bool, verdict: AttemptVerdict, nextDue: String?
+        responseBody: String?, durationMs: Int, error: String?, manual: Bool, verdict: AttemptVerdict, nextDue: String?,
+        leaseToken: String
     ) {
         self.merchant = merchant
         self.eventId = eventId
@@ -43,6 +47,7 @@ public struct AttemptRecord: Sendable {
         self.manual = manual
         self.verdict = verdict
         self.nextDue = nextDue
+        self.leaseToken = leaseToken
     }
 }
 
@@ -68,14 +73,15 @@ public struct DeliveryStore {
                 headers: headers.sorted { $0.key < $1.key }.map {
                     HTTPHeader(name: $0.key, value: $0.value.stringValue ?? "")
                 },
-                payload: try row.json("payload"), signingSecret: try row.string("signing_secret"))
+                payload: try row.json("payload"), signingSecret: try row.string("signing_secret"),
+                leaseToken: leaseToken)
         }
     }
 
-    /// Writes the attempts of one batch back in one statement, for the rows still leased with
-    /// `leaseToken`. Returns how many were recorded (fewer when a lease expired meanwhile).
+    /// Writes attempts back in one statement, for the rows still leased with each record's lease
+    /// token. Returns how many were recorded (fewer when a lease expired meanwhile).
     @discardableResult
-    public func complete(_ records: [AttemptRecord], leaseToken: String) throws -> Int {
+    public func complete(_ records: [AttemptRecord]) throws -> Int {
         guard !records.isEmpty else { return 0 }
         return try connection.query(
             DeliveryStatements.complete,
@@ -86,7 +92,7 @@ public struct DeliveryStore {
                 SQLArray(records.map(\.durationMs)), SQLArray(records.map(\.error)),
                 SQLArray(records.map { $0.manual ? "manual" : "automatic" }),
                 SQLArray(records.map(\.verdict.status.rawValue)), SQLArray(records.map(\.nextDue)),
-                SQLArray(records.map(\.verdict.automaticAttempts)), leaseToken,
+                SQLArray(records.map(\.verdict.automaticAttempts)), SQLArray(records.map(\.leaseToken)),
             ]
         ).affected
     }

@@ -36,12 +36,14 @@ public struct OrderChange: Sendable {
     }
 }
 
-/// The time and id source of one API call, passed in so the store never reads a clock.
+/// The clock and id source of one API call, passed in so the store never reads a clock itself.
+/// The store reads the time once the order is locked, so a change that waited for another one is
+/// stamped after it.
 public struct ChangeContext {
-    public let timestamp: String
+    public let timestamp: () -> String
     public let makeId: () -> String
 
-    public init(timestamp: String, makeId: @escaping () -> String) {
+    public init(timestamp: @escaping () -> String, makeId: @escaping () -> String) {
         self.timestamp = timestamp
         self.makeId = makeId
     }
@@ -82,7 +84,8 @@ public struct OrderStore {
     /// wait for each other; a change that throws writes nothing.
     /// - Returns: the order after the change and the events created, or `nil` when there is no such order.
     public func change(
-        merchant: String, orderId: String, context: ChangeContext, _ change: (OrderRecord) throws -> OrderChange
+        merchant: String, orderId: String, context: ChangeContext,
+        _ change: (OrderRecord, _ timestamp: String) throws -> OrderChange
     ) throws -> (order: OrderRecord, events: [PlannedEvent])? {
         guard UUIDFormat.isValid(orderId) else { return nil }
         return try connection.transaction {
@@ -90,7 +93,8 @@ public struct OrderStore {
                 return nil
             }
             let before = try record(row, merchant: merchant, orderId: orderId)
-            let wanted = try change(before)
+            let timestamp = context.timestamp()
+            let wanted = try change(before, timestamp)
             var after = before
             after.document = wanted.document
             if let removed = wanted.unregister {
@@ -100,18 +104,18 @@ public struct OrderStore {
                 after.notifications.removeAll { $0.id == removed }
             }
             for notification in wanted.register {
-                try insert(notification, merchant: merchant, orderId: orderId, timestamp: context.timestamp)
+                try insert(notification, merchant: merchant, orderId: orderId, timestamp: timestamp)
             }
             after.notifications += wanted.register
             guard after.document != before.document else { return (after, []) }
             try connection.query(
-                OrderStatements.updateOrder, [merchant, orderId, after.document, context.timestamp])
+                OrderStatements.updateOrder, [merchant, orderId, after.document, timestamp])
             let events = EventPlanner.plan(
                 before: before.document, after: after.document, order: after.json,
                 notifications: before.notifications.filter { $0.id != wanted.unregister },
-                configurations: try configurations(for: before), createdAt: context.timestamp,
+                configurations: try configurations(for: before), createdAt: timestamp,
                 makeId: context.makeId)
-            try record(events, order: after, timestamp: context.timestamp)
+            try record(events, order: after, timestamp: timestamp)
             return (after, events)
         }
     }

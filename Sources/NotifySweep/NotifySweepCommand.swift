@@ -14,7 +14,7 @@ struct NotifySweepCommand: ParsableCommand {
     @Option(help: "Deliveries in flight at once.") var concurrency: Int?
     @Option(help: "Seconds cron mode may run (NOTIFY_SWEEP_BUDGET, default 55).") var budget: Double?
     @Option(help: "Seconds one attempt may take (NOTIFY_DELIVERY_TIMEOUT, default 15).") var timeout: Double?
-    @Option(help: "Seconds a claimed delivery stays leased (default: 2 × timeout + 30).") var lease: Double?
+    @Option(help: "Seconds a claimed delivery stays leased (default: 10 × timeout + 30).") var lease: Double?
 
     func run() throws {
         var config = try SweepConfig.fromEnvironment(

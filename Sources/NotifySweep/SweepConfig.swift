@@ -14,11 +14,12 @@ struct SweepConfig {
     var concurrency = 64
     var logLevel: String?
 
-    /// How long a claimed delivery stays leased: a whole batch must fit, with room to write back.
-    /// A delivery whose sweep died is delivered again once its lease has run out.
+    /// How long a claimed delivery stays leased. A delivery whose sweep died is delivered again
+    /// once its lease has run out. The default covers a delivery that waits for a free connection
+    /// to a busy receiver for several rounds of the timeout before its own attempt.
     var leaseSeconds: Double?
 
-    var effectiveLeaseSeconds: Double { leaseSeconds ?? timeout * 2 + 30 }
+    var effectiveLeaseSeconds: Double { leaseSeconds ?? timeout * 10 + 30 }
 
     static func fromEnvironment(_ environment: [String: String], workingDirectory: String) throws -> SweepConfig {
         SweepConfig(

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NotifyStore
 
-/// Set by SIGTERM/SIGINT; the runner finishes the batch in flight and stops.
+/// Set by SIGTERM/SIGINT; the runner stops claiming, finishes what is in flight and stops.
 nonisolated(unsafe) private var sweepStopRequested: sig_atomic_t = 0
 
 /// The two ways the sweep runs (DESIGN §2): cron mode works until nothing is due or the budget is
@@ -11,6 +11,8 @@ nonisolated(unsafe) private var sweepStopRequested: sig_atomic_t = 0
 struct SweepRunner {
     /// The longest `--follow` sleeps without looking at the queue (catches retries coming due).
     static let idlePoll = 1.0
+    /// How long one turn of the loop waits on the network while deliveries are in flight.
+    static let busyWaitMs: Int32 = 20
 
     let config: SweepConfig
     let sweeper: Sweeper
@@ -24,30 +26,45 @@ struct SweepRunner {
 
     var stopRequested: Bool { sweepStopRequested != 0 }
 
-    /// Cron mode. Returns the number of deliveries attempted.
+    /// Cron mode: claims until nothing is due or the budget is spent, then finishes what is in
+    /// flight. Returns the number of attempts made.
     func runOnce() throws -> Int {
         let deadline = Date().addingTimeInterval(config.budget)
         let connection = try Connection(conninfo: config.databaseURL)
-        var total = 0
-        while !stopRequested && Date() < deadline {
-            let count = try sweeper.runBatch(connection)
-            total += count
-            if count == 0 { break }
+        var attempts = 0
+        var drained = false
+        while true {
+            if !drained && !stopRequested && Date() < deadline && sweeper.room > 0 {
+                let wanted = sweeper.room
+                drained = try sweeper.claim(connection) < wanted
+            }
+            if sweeper.busy == 0 && (drained || stopRequested || Date() >= deadline) { break }
+            attempts += try sweeper.advance(connection, waitMs: Self.busyWaitMs)
         }
-        return total
+        return attempts
     }
 
-    /// `--follow` mode, until SIGTERM.
+    /// `--follow` mode, until SIGTERM; then finishes what is in flight.
     func follow() {
         var connection: Connection?
-        while !stopRequested {
+        var lastClaim = Date.distantPast
+        while !stopRequested || sweeper.busy > 0 {
             do {
                 let current = try connection ?? listeningConnection()
                 connection = current
-                while !stopRequested, try sweeper.runBatch(current) > 0 {}
-                let store = DeliveryStore(connection: current)
-                let wait = try store.secondsUntilNextDue(now: Date().rfc3339) ?? Self.idlePoll
-                _ = try current.waitForNotification(timeout: min(max(wait, 0.05), Self.idlePoll))
+                var woken = try current.waitForNotification(timeout: 0)
+                if sweeper.busy == 0 && !woken {
+                    let store = DeliveryStore(connection: current)
+                    let wait = try store.secondsUntilNextDue(now: Date().rfc3339) ?? Self.idlePoll
+                    woken = try current.waitForNotification(timeout: min(max(wait, 0.02), Self.idlePoll))
+                }
+                let due = woken || Date().timeIntervalSince(lastClaim) >= 0.25 || sweeper.busy == 0
+                if !stopRequested && due && sweeper.room > 0 {
+                    let wanted = sweeper.room
+                    let claimed = try sweeper.claim(current)
+                    lastClaim = claimed == wanted ? .distantPast : Date()
+                }
+                if sweeper.busy > 0 { try sweeper.advance(current, waitMs: Self.busyWaitMs) }
             } catch {
                 logger.error("sweep failed; reconnecting", metadata: ["error": "\(error)"])
                 connection = nil

@@ -3,58 +3,83 @@ import Logging
 import NotifyDomain
 import NotifyStore
 
-/// One sweep batch (DESIGN §2, §5): claim due deliveries, send them all at once, write the
-/// outcomes back in one statement. No transaction is open while the HTTP requests run.
-struct Sweeper {
+/// The sweep's pipeline (DESIGN §2, §5): keeps up to `concurrency` deliveries in flight, claims
+/// more whenever there is room, and writes outcomes back as soon as they finish, so one slow or
+/// hanging receiver never holds up the others. No transaction is open while requests run; each
+/// claimed delivery carries its lease token to the write-back.
+final class Sweeper {
     static let userAgent = "notify/0.1.0"
 
     let config: SweepConfig
     let deliverer: HTTPDeliverer
     let logger: Logger
+    /// Deliveries in flight by request id, with the time they were claimed.
+    private var inFlight: [String: (delivery: ClaimedDelivery, claimedAt: Date)] = [:]
 
-    /// Runs one batch and returns how many deliveries it attempted (0: nothing was due).
-    func runBatch(_ connection: Connection) throws -> Int {
-        let store = DeliveryStore(connection: connection)
+    init(config: SweepConfig, deliverer: HTTPDeliverer, logger: Logger) {
+        self.config = config
+        self.deliverer = deliverer
+        self.logger = logger
+    }
+
+    /// Deliveries claimed and not yet written back.
+    var busy: Int { inFlight.count }
+
+    /// Room for more deliveries now.
+    var room: Int { max(0, min(config.batchSize, config.concurrency - inFlight.count)) }
+
+    /// Claims up to `room` due deliveries and starts them. Returns how many were claimed.
+    @discardableResult
+    func claim(_ connection: Connection) throws -> Int {
+        let limit = room
+        guard limit > 0 else { return 0 }
         let now = Date()
         let leaseToken = UUID().uuidString.lowercased()
-        let claimed = try store.claim(
-            now: now.rfc3339, limit: config.batchSize,
-            leaseUntil: now.addingTimeInterval(config.effectiveLeaseSeconds).rfc3339, leaseToken: leaseToken)
-        guard !claimed.isEmpty else { return 0 }
-        let started = Date()
-        let outcomes = deliverer.deliver(claimed.map { request(for: $0, at: started) })
-        let finished = Date()
-        let records = zip(claimed, outcomes).map {
-            record(delivery: $0, outcome: $1, startedAt: started, now: finished)
+        let claimed = try DeliveryStore(connection: connection).claim(
+            now: now.rfc3339, limit: limit, leaseUntil: now.addingTimeInterval(config.effectiveLeaseSeconds).rfc3339,
+            leaseToken: leaseToken)
+        var requests: [DeliveryRequest] = []
+        for delivery in claimed {
+            let id = leaseToken + "/" + delivery.eventId
+            inFlight[id] = (delivery, now)
+            requests.append(request(for: delivery, id: id, at: now))
         }
-        let recorded = try store.complete(records, leaseToken: leaseToken)
+        deliverer.submit(requests)
+        return claimed.count
+    }
+
+    /// Moves the transfers along for up to `waitMs` and writes back what finished. Returns how
+    /// many attempts finished.
+    @discardableResult
+    func advance(_ connection: Connection, waitMs: Int32) throws -> Int {
+        let outcomes = deliverer.poll(timeoutMs: waitMs)
+        guard !outcomes.isEmpty else { return 0 }
+        let now = Date()
+        let records = outcomes.compactMap { outcome -> AttemptRecord? in
+            guard let entry = inFlight.removeValue(forKey: outcome.id) else { return nil }
+            return record(delivery: entry.delivery, outcome: outcome, claimedAt: entry.claimedAt, now: now)
+        }
+        let recorded = try DeliveryStore(connection: connection).complete(records)
         if recorded < records.count {
             logger.warning(
                 "leases expired before write-back", metadata: ["lost": .stringConvertible(records.count - recorded)])
         }
-        logger.debug(
-            "batch delivered",
-            metadata: [
-                "deliveries": .stringConvertible(claimed.count),
-                "succeeded": .stringConvertible(outcomes.filter(\.succeeded).count),
-            ])
-        return claimed.count
+        return records.count
     }
 
-    private func request(for delivery: ClaimedDelivery, at time: Date) -> DeliveryRequest {
+    private func request(for delivery: ClaimedDelivery, id: String, at time: Date) -> DeliveryRequest {
         guard let signature = try? WebhookSignature(secret: delivery.signingSecret) else {
-            return DeliveryRequest(
-                id: delivery.eventId, method: delivery.method.rawValue, url: "", headers: [], body: [])
+            return DeliveryRequest(id: id, method: delivery.method.rawValue, url: "", headers: [], body: [])
         }
         let message = WebhookMessage(
             eventId: delivery.eventId, method: delivery.method, headers: delivery.headers, payload: delivery.payload,
             signature: signature, timestamp: Int64(time.timeIntervalSince1970), userAgent: Self.userAgent)
         return DeliveryRequest(
-            id: delivery.eventId, method: delivery.method.rawValue, url: delivery.url,
+            id: id, method: delivery.method.rawValue, url: delivery.url,
             headers: message.headers.map { (name: $0.name, value: $0.value) }, body: message.body)
     }
 
-    private func record(delivery: ClaimedDelivery, outcome: DeliveryOutcome, startedAt: Date, now: Date)
+    private func record(delivery: ClaimedDelivery, outcome: DeliveryOutcome, claimedAt: Date, now: Date)
         -> AttemptRecord
     {
         let verdict = AttemptVerdict(
@@ -68,11 +93,11 @@ struct Sweeper {
         return AttemptRecord(
             merchant: delivery.merchant, eventId: delivery.eventId,
             attemptId: UUIDv7.make(
-                unixMillis: UInt64(startedAt.timeIntervalSince1970 * 1000), random: Self.randomBytes()),
-            attemptedAt: startedAt.rfc3339, statusCode: outcome.statusCode,
+                unixMillis: UInt64(claimedAt.timeIntervalSince1970 * 1000), random: Self.randomBytes()),
+            attemptedAt: claimedAt.rfc3339, statusCode: outcome.statusCode,
             responseBody: outcome.statusCode == nil ? nil : outcome.responseBody, durationMs: outcome.durationMs,
             error: error, manual: delivery.manual, verdict: verdict,
-            nextDue: verdict.retryIn.map { now.addingTimeInterval($0).rfc3339 })
+            nextDue: verdict.retryIn.map { now.addingTimeInterval($0).rfc3339 }, leaseToken: delivery.leaseToken)
     }
 
     private static func randomBytes() -> [UInt8] {

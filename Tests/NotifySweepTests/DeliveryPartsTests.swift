@@ -40,7 +40,9 @@ import Testing
 
     @Test func queueCapsPerHostAndInAll() {
         let hosts = ["a", "a", "a", "b", "c"]
-        var queue = DeliveryQueue(hosts: hosts, maxConcurrent: 3, maxPerHost: 2)
+        var queue = DeliveryQueue(maxConcurrent: 3, maxPerHost: 2)
+        for (ticket, host) in hosts.enumerated() { queue.enqueue(ticket: ticket, host: host) }
+        #expect(queue.count == 5)
         #expect(queue.next() == 0)
         #expect(queue.next() == 1)
         #expect(queue.next() == 3)  // third "a" waits for a slot on its host
@@ -50,7 +52,11 @@ import Testing
         queue.finish(0)
         #expect(queue.next() == 2)
         #expect(queue.next() == nil)
+        queue.enqueue(ticket: 5, host: "b")
+        #expect(queue.next() == nil)  // still three in flight
         for index in [1, 2, 4] { queue.finish(index) }
+        #expect(queue.next() == 5)
+        queue.finish(5)
         #expect(queue.isDone)
     }
 

@@ -11,7 +11,7 @@ enum NotificationRoutes {
         router.add("POST", path) { context in
             let spec = try NotificationSpec(json: .object(try context.request.jsonObjectBody()))
             var registered: RegisteredNotification?
-            _ = try OrderRoutes.change(context) { order in
+            _ = try OrderRoutes.change(context) { order, _ in
                 let registrations = try registrations([spec], origin: .api, on: order, ids: context.ids)
                 registered = registrations.first
                 return OrderChange(document: order.document, register: registrations)
@@ -30,7 +30,7 @@ enum NotificationRoutes {
         }
         router.add("DELETE", path + "/{notificationId}") { context in
             let notificationId = context.parameter("notificationId")
-            _ = try OrderRoutes.change(context) { order in
+            _ = try OrderRoutes.change(context) { order, _ in
                 guard order.notifications.contains(where: { $0.id == notificationId }) else {
                     throw APIError.notFound("no notification '\(notificationId)' on this order")
                 }

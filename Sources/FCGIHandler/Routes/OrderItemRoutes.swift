@@ -10,8 +10,7 @@ enum OrderItemRoutes {
             router.add("PUT", path) { try upsert(kind, $0) }
             router.add("DELETE", path) { context in
                 let itemId = context.parameter("itemId")
-                let timestamp = context.ids.timestamp
-                return try OrderRoutes.change(context) { order in
+                return try OrderRoutes.change(context) { order, timestamp in
                     guard
                         let document = OrderDocument.removeItem(
                             order.document, kind: kind, id: itemId, timestamp: timestamp)
@@ -33,9 +32,9 @@ enum OrderItemRoutes {
         let ids = context.ids
         var created = false
         let origin: RegisteredNotification.Origin = kind == .payment ? .payment : .shipping
-        let response = try OrderRoutes.change(context) { order in
+        let response = try OrderRoutes.change(context) { order, timestamp in
             let upsert = try OrderDocument.upsertItem(
-                order.document, kind: kind, id: itemId, body: body, timestamp: ids.timestamp)
+                order.document, kind: kind, id: itemId, body: body, timestamp: timestamp)
             created = upsert.created
             return OrderChange(
                 document: upsert.document,

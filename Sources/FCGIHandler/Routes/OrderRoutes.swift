@@ -12,8 +12,7 @@ enum OrderRoutes {
         }
         router.add("PATCH", base + "/{orderId}") { context in
             let patch = try context.request.jsonBody()
-            let timestamp = context.ids.timestamp
-            return try change(context) { order in
+            return try change(context) { order, timestamp in
                 OrderChange(document: try OrderDocument.patch(order.document, with: patch, timestamp: timestamp))
             }
         }
@@ -23,8 +22,7 @@ enum OrderRoutes {
             guard let status = body["currentStatus"]?.stringValue else {
                 throw APIError.badRequest("currentStatus must be a string", field: "currentStatus")
             }
-            let timestamp = context.ids.timestamp
-            return try change(context) { order in
+            return try change(context) { order, timestamp in
                 let moved = try OrderDocument.transition(order.document, to: status, timestamp: timestamp)
                 return OrderChange(document: moved ?? order.document)
             }
@@ -74,13 +72,13 @@ enum OrderRoutes {
 
     /// Runs one change of the order in the outbox transaction and answers with the order after it.
     static func change(
-        _ context: RequestContext, status: Int = 200, _ apply: (OrderRecord) throws -> OrderChange
+        _ context: RequestContext, status: Int = 200, _ apply: (OrderRecord, String) throws -> OrderChange
     ) throws -> HTTPResponse {
         let store = OrderStore(connection: try context.database.connection())
         let orderId = context.parameter("orderId")
         guard
             let result = try store.change(
-                merchant: context.merchant, orderId: orderId, context: context.ids.changeContext, apply)
+                merchant: context.merchant, orderId: orderId, context: Identifiers.live, apply)
         else { throw APIError.notFound("no order '\(orderId)'") }
         if !result.events.isEmpty {
             context.logger.info(

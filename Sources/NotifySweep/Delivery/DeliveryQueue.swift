@@ -6,43 +6,47 @@
 struct DeliveryQueue {
     let maxConcurrent: Int
     let maxPerHost: Int
-    private let hosts: [String]
-    private var waiting: [Int]
+    private var waiting: [(ticket: Int, host: String)] = []
+    private var activeHosts: [Int: String] = [:]
     private var activeByHost: [String: Int] = [:]
-    private(set) var activeCount = 0
 
     /// - Parameters:
-    ///   - hosts: the host key of each request (see `hostKey(of:)`), indexed like the batch.
     ///   - maxConcurrent: transfers in flight at once, at least 1.
     ///   - maxPerHost: transfers in flight to one host at once, at least 1.
-    init(hosts: [String], maxConcurrent: Int, maxPerHost: Int) {
-        self.hosts = hosts
-        self.waiting = Array(hosts.indices)
+    init(maxConcurrent: Int, maxPerHost: Int) {
         self.maxConcurrent = max(1, maxConcurrent)
         self.maxPerHost = max(1, maxPerHost)
     }
 
-    /// `true` once every request was started and finished.
-    var isDone: Bool { waiting.isEmpty && activeCount == 0 }
+    /// Requests in flight plus those waiting for a slot.
+    var count: Int { waiting.count + activeHosts.count }
 
-    /// The index of the next request to start, marked active; `nil` when none may start now.
+    var activeCount: Int { activeHosts.count }
+
+    /// `true` when nothing is waiting or in flight.
+    var isDone: Bool { count == 0 }
+
+    /// Adds a request (identified by `ticket`, unique while queued) to wait for a slot.
+    mutating func enqueue(ticket: Int, host: String) {
+        waiting.append((ticket, host))
+    }
+
+    /// The ticket of the next request to start, marked active; `nil` when none may start now.
     mutating func next() -> Int? {
-        guard activeCount < maxConcurrent else { return nil }
-        guard let position = waiting.firstIndex(where: { activeByHost[hosts[$0], default: 0] < maxPerHost }) else {
-            return nil
-        }
-        let index = waiting.remove(at: position)
-        activeByHost[hosts[index], default: 0] += 1
-        activeCount += 1
-        return index
+        guard activeHosts.count < maxConcurrent,
+            let position = waiting.firstIndex(where: { activeByHost[$0.host, default: 0] < maxPerHost })
+        else { return nil }
+        let (ticket, host) = waiting.remove(at: position)
+        activeByHost[host, default: 0] += 1
+        activeHosts[ticket] = host
+        return ticket
     }
 
     /// Marks a request returned by `next()` as finished, freeing its slot.
-    mutating func finish(_ index: Int) {
-        let host = hosts[index]
+    mutating func finish(_ ticket: Int) {
+        guard let host = activeHosts.removeValue(forKey: ticket) else { return }
         activeByHost[host, default: 1] -= 1
         if activeByHost[host] == 0 { activeByHost[host] = nil }
-        activeCount -= 1
     }
 
     /// The scheme and authority of a URL, lowercased (`http://example.com:8080`): requests with

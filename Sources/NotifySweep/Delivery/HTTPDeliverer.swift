@@ -12,8 +12,12 @@ final class HTTPDeliverer {
 
     private let multi: CurlMulti
     private let settings: CurlTransfer.Settings
-    private let maxConcurrent: Int
-    private let maxConnectionsPerHost: Int
+    private var queue: DeliveryQueue
+    private var waiting: [Int: DeliveryRequest] = [:]
+    /// The transfers attached to the multi handle; each stays alive here until removed from it.
+    private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+    private var finished: [DeliveryOutcome] = []
+    private var nextTicket = 0
 
     /// - Parameters:
     ///   - policy: decides which addresses a delivery may connect to.
@@ -30,59 +34,86 @@ final class HTTPDeliverer {
         self.settings = CurlTransfer.Settings(
             policy: policy, timeoutMs: timeoutMs, connectTimeoutMs: min(timeoutMs, 10_000), userAgent: userAgent,
             responseLimit: HTTPDeliverer.responseLimit)
-        self.maxConcurrent = max(1, maxConcurrent)
-        self.maxConnectionsPerHost = max(1, maxConnectionsPerHost)
-        self.multi = CurlMulti(maxConnections: self.maxConcurrent)
+        self.queue = DeliveryQueue(maxConcurrent: maxConcurrent, maxPerHost: maxConnectionsPerHost)
+        self.multi = CurlMulti(maxConnections: max(1, maxConcurrent))
     }
 
     /// Delivers every request, up to `maxConcurrent` at once, and returns when all are done.
     /// - Returns: one outcome per request, in the order of `requests`.
     func deliver(_ requests: [DeliveryRequest]) -> [DeliveryOutcome] {
-        var outcomes = [DeliveryOutcome?](repeating: nil, count: requests.count)
-        var queue = DeliveryQueue(
-            hosts: requests.map { DeliveryQueue.hostKey(of: $0.url) }, maxConcurrent: maxConcurrent,
-            maxPerHost: maxConnectionsPerHost)
-        // The transfers attached to the multi handle; each stays alive here until removed from it.
-        var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+        submit(requests)
+        var byId: [String: DeliveryOutcome] = [:]
+        while inFlight > 0 {
+            for outcome in poll(timeoutMs: 1000) { byId[outcome.id] = outcome }
+        }
+        return requests.map {
+            byId[$0.id] ?? DeliveryOutcome(id: $0.id, error: "internal error: delivery was not attempted")
+        }
+    }
 
-        while !queue.isDone {
-            while let index = queue.next() {
-                switch start(index: index, request: requests[index]) {
-                case .started(let transfer):
-                    active[transfer.easy] = transfer
-                case .failed(let outcome):
-                    outcomes[index] = outcome
-                    queue.finish(index)
-                }
-            }
-            guard !active.isEmpty else { continue }
+    /// Requests submitted and not yet returned by `poll`.
+    var inFlight: Int { queue.count }
 
+    /// Queues requests; they start as slots free up (see `DeliveryQueue`). Ids must be unique
+    /// among the requests in flight.
+    func submit(_ requests: [DeliveryRequest]) {
+        for request in requests {
+            nextTicket += 1
+            waiting[nextTicket] = request
+            queue.enqueue(ticket: nextTicket, host: DeliveryQueue.hostKey(of: request.url))
+        }
+    }
+
+    /// Starts what may start, moves the transfers along, and returns the outcomes of those that
+    /// finished. Waits up to `timeoutMs` for network activity when nothing has finished yet, so a
+    /// caller can loop on it and still do other work (claim more, write outcomes back) while slow
+    /// receivers hang: one slow receiver never holds up the others.
+    func poll(timeoutMs: Int32) -> [DeliveryOutcome] {
+        startWaiting()
+        if !active.isEmpty {
             var code = multi.perform()
-            var finishedAny = false
-            for (easy, result) in multi.finished() {
-                guard let transfer = active.removeValue(forKey: easy) else { continue }
-                multi.remove(transfer)
-                outcomes[transfer.index] = transfer.outcome(result: result)
-                queue.finish(transfer.index)
-                finishedAny = true
+            collectFinished()
+            if code == CURLM_OK, finished.isEmpty, !active.isEmpty {
+                code = multi.poll(timeoutMs: timeoutMs)
+                if code == CURLM_OK { code = multi.perform() }
+                collectFinished()
             }
-            if code == CURLM_OK, !finishedAny, !active.isEmpty {
-                code = multi.poll(timeoutMs: 1000)
-            }
-            if code != CURLM_OK {
-                // The multi handle itself failed (out of memory): fail what is in flight rather than spin.
-                let message = "libcurl multi error: \(CurlMulti.describe(code))"
-                for transfer in active.values {
-                    multi.remove(transfer)
-                    outcomes[transfer.index] = DeliveryOutcome(id: transfer.id, error: message)
-                    queue.finish(transfer.index)
-                }
-                active.removeAll()
+            if code != CURLM_OK { failActive("libcurl multi error: \(CurlMulti.describe(code))") }
+            startWaiting()
+        }
+        defer { finished.removeAll() }
+        return finished
+    }
+
+    private func startWaiting() {
+        while let ticket = queue.next(), let request = waiting.removeValue(forKey: ticket) {
+            switch start(ticket: ticket, request: request) {
+            case .started(let transfer):
+                active[transfer.easy] = transfer
+            case .failed(let outcome):
+                finished.append(outcome)
+                queue.finish(ticket)
             }
         }
-        return outcomes.enumerated().map { index, outcome in
-            outcome ?? DeliveryOutcome(id: requests[index].id, error: "internal error: delivery was not attempted")
+    }
+
+    private func collectFinished() {
+        for (easy, result) in multi.finished() {
+            guard let transfer = active.removeValue(forKey: easy) else { continue }
+            multi.remove(transfer)
+            finished.append(transfer.outcome(result: result))
+            queue.finish(transfer.index)
         }
+    }
+
+    /// The multi handle itself failed (out of memory): fail what is in flight rather than spin.
+    private func failActive(_ message: String) {
+        for transfer in active.values {
+            multi.remove(transfer)
+            finished.append(DeliveryOutcome(id: transfer.id, error: message))
+            queue.finish(transfer.index)
+        }
+        active.removeAll()
     }
 
     /// A request's transfer in flight, or the outcome of a request that could not start.
@@ -92,8 +123,8 @@ final class HTTPDeliverer {
     }
 
     /// Creates, configures and adds the transfer of one request, or says why it cannot start.
-    private func start(index: Int, request: DeliveryRequest) -> Start {
-        guard let transfer = CurlTransfer(index: index, request: request, settings: settings) else {
+    private func start(ticket: Int, request: DeliveryRequest) -> Start {
+        guard let transfer = CurlTransfer(index: ticket, request: request, settings: settings) else {
             return .failed(DeliveryOutcome(id: request.id, error: "out of memory creating a transfer"))
         }
         do {
