@@ -88,3 +88,9 @@ def sweeps(tmp_path) -> Iterator[Callable[..., Sweep]]:
     finally:
         for sweep in started:
             sweep.stop()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The fault tests (test_faults_*.py, issue 8) run after all others: they restart Postgres,
+    kill workers and load the machine. Each still leaves the shared services healthy."""
+    items.sort(key=lambda item: item.path.name.startswith("test_faults_"))

@@ -477,3 +477,519 @@ class Sweep:
             if isinstance(entry, dict) and entry.get("msg") == message:
                 lines.append(entry)
         return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults (issue 8): raw HTTP, a FastCGI client, processes and databases of a test's own, and a
+# load of order changes whose every outcome is recorded and checked against the database.
+
+import secrets  # noqa: E402 - this section's imports stay with it
+import socket  # noqa: E402
+import struct  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+"""The repository (Tests/e2e/../..)."""
+
+PGCTL = str(ROOT / "scripts" / "pgctl")
+
+
+@dataclass
+class RawResponse:
+    """A response read off a socket: status, headers (lower-case names), body, seconds taken."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    elapsed: float
+
+    @property
+    def media_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def parse_http_head(head: bytes) -> tuple[int, dict[str, str]]:
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    status = int(parts[1]) if lines[0].startswith("HTTP/") else int(parts[0])
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name:
+            headers[name.strip().lower()] = value.strip()
+    return status, headers
+
+
+def dechunk(body: bytes) -> bytes:
+    """The payload of a `Transfer-Encoding: chunked` body."""
+    out, rest = [], body
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            break
+        out.append(rest[:size])
+        rest = rest[size + 2:]
+    return b"".join(out)
+
+
+def raw_http(base_url: str, data: bytes, timeout: float = TIMEOUT) -> RawResponse:
+    """Sends raw request bytes (end the head with `Connection: close`) to nginx and reads the
+    response until the server closes. Raises TimeoutError when nothing complete arrives in time."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    started = time.monotonic()
+    deadline = started + timeout
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # nginx may answer (e.g. 413) and close before it read everything: read that answer
+        chunks = []
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no complete response within {timeout}s (got {sum(map(len, chunks))} bytes)")
+            sock.settimeout(left)
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            except socket.timeout:
+                raise TimeoutError(f"no complete response within {timeout}s (got {sum(map(len, chunks))} bytes)")
+            if not chunk:
+                break
+            chunks.append(chunk)
+    raw = b"".join(chunks)
+    if b"\r\n\r\n" not in raw:
+        raise ConnectionError(f"connection closed without a complete response head: {raw[:200]!r}")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status, headers = parse_http_head(head)
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body = dechunk(body)
+    return RawResponse(status, headers, body, time.monotonic() - started)
+
+
+def assert_raw_problem(response: RawResponse, what: str = "") -> dict[str, Any]:
+    """Asserts that a raw response is an RFC 9457 problem whose `status` matches; returns its body."""
+    assert response.media_type == PROBLEM_JSON, (
+        f"{what}: {response.status} is {response.headers.get('content-type')!r}, not {PROBLEM_JSON}: "
+        f"{response.body[:300]!r}")
+    problem = response.json()
+    assert problem.get("status") == response.status, f"{what}: {problem}"
+    for key in ("type", "title", "detail"):
+        assert isinstance(problem.get(key), str) and problem[key], f"{what}: problem member {key!r} missing: {problem}"
+    return problem
+
+
+# -- FastCGI, spoken directly to a notify-fcgi socket (no nginx in between)
+
+FCGI_BEGIN_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT, FCGI_STDERR = 1, 3, 4, 5, 6, 7
+
+
+def _fcgi_length(n: int) -> bytes:
+    return bytes([n]) if n < 128 else struct.pack("!I", n | 0x80000000)
+
+
+class FastCGIRequest:
+    """One FastCGI request on its own connection to a unix socket, step by step: `begin(params)`,
+    `send_body(...)` (as many times as wanted, e.g. to keep a request in flight), `end_body()`,
+    then `response()`. Role responder, request id 1, connection closed by the application."""
+
+    def __init__(self, socket_path: str, timeout: float = TIMEOUT):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(socket_path)
+        self.timeout = timeout
+
+    def _send(self, record_type: int, content: bytes) -> None:
+        for start in range(0, max(1, len(content)), 65535):
+            piece = content[start:start + 65535]
+            padding = (8 - len(piece) % 8) % 8
+            self.sock.sendall(struct.pack("!BBHHBx", 1, record_type, 1, len(piece), padding) + piece + b"\0" * padding)
+
+    def begin(self, params: dict[str, str]) -> None:
+        self._send(FCGI_BEGIN_REQUEST, struct.pack("!HB5x", 1, 0))
+        encoded = b""
+        for name, value in params.items():
+            n, v = name.encode(), value.encode("utf-8", "surrogateescape")
+            encoded += _fcgi_length(len(n)) + _fcgi_length(len(v)) + n + v
+        self._send(FCGI_PARAMS, encoded)
+        self._send(FCGI_PARAMS, b"")
+
+    def send_body(self, data: bytes) -> None:
+        if data:
+            self._send(FCGI_STDIN, data)
+
+    def end_body(self) -> None:
+        self._send(FCGI_STDIN, b"")
+
+    def response(self, timeout: float | None = None) -> RawResponse:
+        """Reads records until END_REQUEST; parses the CGI response (`Status:` header, body)."""
+        started = time.monotonic()
+        deadline = started + (timeout or self.timeout)
+        buffer, stdout = b"", b""
+        while True:
+            while len(buffer) >= 8:
+                _, record_type, _, length, padding = struct.unpack("!BBHHBx", buffer[:8])
+                if len(buffer) < 8 + length + padding:
+                    break
+                content = buffer[8:8 + length]
+                buffer = buffer[8 + length + padding:]
+                if record_type == FCGI_STDOUT:
+                    stdout += content
+                elif record_type == FCGI_END_REQUEST:
+                    head, _, body = stdout.partition(b"\r\n\r\n")
+                    headers: dict[str, str] = {}
+                    for line in head.decode("latin-1").split("\r\n"):
+                        name, _, value = line.partition(":")
+                        if name:
+                            headers[name.strip().lower()] = value.strip()
+                    status = int(headers.get("status", "200").split()[0])
+                    return RawResponse(status, headers, body, time.monotonic() - started)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no FastCGI END_REQUEST in time")
+            self.sock.settimeout(left)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"FastCGI connection closed before END_REQUEST ({len(stdout)} stdout bytes)")
+            buffer += chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def fcgi_params(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"",
+                query: str = "") -> dict[str, str]:
+    """The CGI parameters nginx would send for this request."""
+    params = {
+        "REQUEST_METHOD": method, "REQUEST_URI": path + (f"?{query}" if query else ""), "DOCUMENT_URI": path,
+        "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+        "REQUEST_ID": secrets.token_hex(16), "CONTENT_LENGTH": str(len(body)) if body else "",
+    }
+    for name, value in (headers or {}).items():
+        if name.lower() == "content-type":
+            params["CONTENT_TYPE"] = value
+        else:
+            params["HTTP_" + name.upper().replace("-", "_")] = value
+    return params
+
+
+def fcgi_request(socket_path: str, method: str, path: str, *, headers: dict[str, str] | None = None,
+                 body: bytes = b"", json_body: Any = None, query: str = "", timeout: float = TIMEOUT) -> RawResponse:
+    """One whole request straight to a notify-fcgi socket."""
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        headers = {"Content-Type": "application/json", **(headers or {})}
+    request = FastCGIRequest(socket_path, timeout)
+    try:
+        request.begin(fcgi_params(method, path, headers, body, query))
+        request.send_body(body)
+        request.end_body()
+        return request.response()
+    finally:
+        request.close()
+
+
+# -- processes and databases of a test's own
+
+class Service:
+    """A process of a test's own in its own session (so its children can be signalled with it),
+    output to `log_path`. `stop()` sends SIGTERM, then SIGKILL to the whole process group."""
+
+    def __init__(self, command: list[str], environment: dict[str, str], log_path: str):
+        self.command = command
+        self.environment = environment
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Service":
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(self.command, env=self.environment, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "not started"
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log(self) -> str:
+        try:
+            return Path(self.log_path).read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def stop(self, grace: float = 5.0) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the group of the process we started (workers too)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.process.poll() is None:
+            self.process.wait(timeout=10)
+
+
+def children(pid: int) -> set[int]:
+    """Live (not zombie) child processes of `pid`."""
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, timeout=10).stdout
+    alive = set()
+    for child in map(int, out.split()):
+        try:
+            state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if state != "Z":
+            alive.add(child)
+    return alive
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_healthy(base_url: str, timeout: float = 15.0) -> float:
+    """Polls /healthz until it answers 200; returns the seconds it took (fails after timeout)."""
+    started = time.monotonic()
+    last = ""
+    while time.monotonic() - started < timeout:
+        try:
+            response = requests.get(base_url.rstrip("/") + "/healthz", timeout=2)
+            if response.status_code == 200:
+                return time.monotonic() - started
+            last = f"{response.status_code} {response.text[:200]!r}"
+        except requests.RequestException as error:
+            last = repr(error)
+        time.sleep(0.1)
+    raise AssertionError(f"/healthz not 200 within {timeout}s: {last}")
+
+
+def pgctl(command: str, *args: str, timeout: float = 90) -> str:
+    """`scripts/pgctl COMMAND $NOTIFY_TEST_STATE/pg ARGS` on the throwaway cluster of scripts/test."""
+    cluster = os.path.join(env("NOTIFY_TEST_STATE"), "pg")
+    result = subprocess.run([PGCTL, command, cluster, *args], capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0 and command != "status":
+        raise AssertionError(f"pgctl {command} exited {result.returncode}: {result.stderr.strip()}")
+    return result.stdout if result.returncode == 0 else ""
+
+
+def postgres_running() -> bool:
+    cluster = os.path.join(env("NOTIFY_TEST_STATE"), "pg")
+    return subprocess.run([PGCTL, "status", cluster], capture_output=True, timeout=30).returncode == 0
+
+
+def sql_json(sql: str, conninfo: str | None = None, **variables: str) -> list[dict[str, Any]]:
+    """The rows of one SELECT (no trailing `;`) as dicts, via psql, against NOTIFY_DATABASE_URL
+    unless `conninfo` is given. Values go in as psql variables: write `:'name'` in `sql`."""
+    args = ["psql", conninfo or env("NOTIFY_DATABASE_URL"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
+    for name, value in variables.items():
+        assert name.isidentifier(), name
+        args += ["-v", f"{name}={value}"]
+    script = f"SELECT coalesce(json_agg(row_to_json(q)), '[]'::json) FROM ({sql}) q;\n"
+    result = subprocess.run(args, input=script, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError(f"psql exited {result.returncode}: {result.stderr.strip()}\n{sql}")
+    return json.loads(result.stdout)
+
+
+class PrivateDatabase:
+    """A database of a test's own in the cluster of scripts/test (`faults_<hex>`), migrated, with
+    its own merchants: for processes (workers, sweeps) that must not share work with the shared
+    ones. `drop()` removes it (with FORCE, after the test stopped its processes)."""
+
+    def __init__(self) -> None:
+        self.name = "faults_" + secrets.token_hex(4)
+        pgctl("createdb", self.name)
+        self.conninfo = pgctl("conninfo", self.name).strip()
+        self.environment = dict(os.environ, NOTIFY_DATABASE_URL=self.conninfo, NOTIFY_ALLOW_TARGETS="127.0.0.1/32")
+        self.notifyctl("migrate")
+
+    def notifyctl(self, *args: str) -> str:
+        command = [os.path.join(env("NOTIFY_BIN"), "notifyctl"), *args]
+        result = subprocess.run(command, env=self.environment, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, f"{' '.join(command)}: {result.returncode} {result.stderr}"
+        return result.stdout
+
+    def create_merchant(self) -> Merchant:
+        merchant_id = "faults-" + secrets.token_hex(4)
+        data = json.loads(self.notifyctl("merchant", "create", merchant_id).strip().splitlines()[-1])
+        return Merchant(id=merchant_id, token=data["token"], signing_secret=data["signingSecret"])
+
+    def rows(self, sql: str, **variables: str) -> list[dict[str, Any]]:
+        return sql_json(sql, self.conninfo, **variables)
+
+    def drop(self) -> None:
+        postgres = pgctl("conninfo", "postgres").strip()
+        subprocess.run(["psql", postgres, "-X", "-q", "-c", f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)"],
+                       capture_output=True, text=True, timeout=60)
+
+
+# -- a load of order changes, every outcome recorded
+
+STATE_SCOPE = {"state": ["processing", "checkout"]}
+"""A notification scope that fires on every toggle between checkout and processing."""
+
+
+@dataclass
+class ChangeOutcome:
+    """One `PUT .../state` of the load: what was asked, when, and what came back."""
+
+    order_id: str
+    target: str
+    started: float  # time.time()
+    elapsed: float
+    status: int | None = None  # None: no response (timeout or connection error)
+    media_type: str = ""
+    transitions: list[dict[str, Any]] | None = None  # of a 2xx
+    error: str = ""
+
+    @property
+    def finished(self) -> float:
+        return self.started + self.elapsed
+
+
+class OrderLoad:
+    """Threads that each toggle one order of their own between checkout and processing through
+    nginx as fast as the service answers, until `stop()`, at most `max_per_order` requests each
+    and `max_seconds` in all. After an error the same change is sent again (a repeat of an applied
+    change is a 200 without a new transition). Every outcome is kept in `outcomes`."""
+
+    def __init__(self, base_url: str, merchant: Merchant, order_ids: list[str], request_timeout: float = 5.0,
+                 max_per_order: int = 2000, max_seconds: float = 60.0):
+        self.base_url = base_url.rstrip("/")
+        self.merchant = merchant
+        self.order_ids = order_ids
+        self.request_timeout = request_timeout
+        self.max_per_order = max_per_order
+        self.max_seconds = max_seconds
+        self.outcomes: list[ChangeOutcome] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=(oid,), name=f"load-{i}", daemon=True)
+                         for i, oid in enumerate(order_ids)]
+
+    def start(self) -> "OrderLoad":
+        self._deadline = time.monotonic() + self.max_seconds
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=self.request_timeout + 5)
+        assert not any(t.is_alive() for t in self._threads), "a load thread did not stop"
+
+    def _run(self, order_id: str) -> None:
+        url = f"{self.base_url}/api/v0/checkout/orders/{order_id}/state"
+        target = "processing"
+        with requests.Session() as session:
+            for _ in range(self.max_per_order):
+                if self._stop.is_set() or time.monotonic() > self._deadline:
+                    return
+                started, clock = time.time(), time.monotonic()
+                outcome = ChangeOutcome(order_id, target, started, 0.0)
+                try:
+                    response = session.put(url, json={"currentStatus": target}, headers=self.merchant.auth_headers(),
+                                           timeout=self.request_timeout)
+                    outcome.status = response.status_code
+                    outcome.media_type = media_type(response)
+                    if 200 <= response.status_code < 300:
+                        outcome.transitions = response.json()["state"]["transitions"]
+                    else:
+                        outcome.error = response.text[:300]
+                except (requests.RequestException, ValueError) as error:
+                    outcome.error = repr(error)
+                    session.close()  # a fresh connection after a failure
+                outcome.elapsed = time.monotonic() - clock
+                with self._lock:
+                    self.outcomes.append(outcome)
+                if outcome.status is not None and 200 <= outcome.status < 300:
+                    target = "checkout" if target == "processing" else "processing"
+                elif outcome.status is None or outcome.status >= 500:
+                    time.sleep(0.05)  # a client backs off a little from a failing service
+
+
+def order_with_toggle_hook(api: Api, url: str) -> str:
+    """A new order with a notification to `url` that fires on every checkout/processing toggle."""
+    response = api.post("/api/v0/checkout/orders", headers={"X-Channel": "web"}, json={"reference": "faults"})
+    assert response.status_code == 201, f"create order: {response.status_code} {response.text[:300]!r}"
+    order_id = response.json()["id"]
+    response = api.post(f"/api/v0/checkout/orders/{order_id}/notifications", json={"url": url, "scope": STATE_SCOPE})
+    assert response.status_code == 201, f"register: {response.status_code} {response.text[:300]!r}"
+    return order_id
+
+
+def check_changes_applied(api: Api, outcomes: list[ChangeOutcome]) -> dict[str, Any]:
+    """Checks the load's orders against the database: every 2xx change is in the order (its
+    transitions are a prefix of the final ones), and every transition has exactly its one event
+    (the transactional outbox: nothing half-applied, also for requests that got an error).
+    Returns counts and the event ids, for the delivery check."""
+    by_order: dict[str, list[ChangeOutcome]] = {}
+    for outcome in outcomes:
+        by_order.setdefault(outcome.order_id, []).append(outcome)
+    event_ids: list[str] = []
+    transitions_total = 0
+    for order_id, mine in by_order.items():
+        response = api.get(f"/api/v0/checkout/orders/{order_id}")
+        assert response.status_code == 200, f"GET order {order_id}: {response.status_code} {response.text[:300]!r}"
+        final = response.json()["state"]["transitions"]
+        statuses = [t["status"] for t in final]
+        for a, b in zip(statuses, statuses[1:]):
+            assert a != b, f"order {order_id}: a transition to the same status: {statuses}"
+        for outcome in mine:
+            if outcome.transitions is not None:
+                assert outcome.transitions == final[:len(outcome.transitions)], (
+                    f"order {order_id}: a 2xx change ({outcome.target} at {outcome.started:.3f}) is not in the "
+                    f"order: {len(outcome.transitions)} transitions answered, final {statuses}")
+        events = sql_json(
+            "SELECT event_id::text AS id, scope, jsonb_array_length(payload->'order'->'state'->'transitions') AS n"
+            " FROM events WHERE order_id = :'order_id'::uuid", order_id=order_id)
+        lengths = sorted(e["n"] for e in events)
+        assert lengths == list(range(2, len(final) + 1)), (
+            f"order {order_id}: {len(final) - 1} transitions but events for {lengths} (expected one per "
+            f"transition: a change without its event, or an event without its change)")
+        event_ids += [e["id"] for e in events]
+        transitions_total += len(final) - 1
+    return {"orders": len(by_order), "changes": transitions_total, "event_ids": event_ids}
+
+
+def wait_delivered(receiver: Receiver, event_ids: list[str], timeout: float) -> dict[str, int]:
+    """Waits until the receiver got a request with each webhook-id; returns {"delivered",
+    "duplicates", "webhooks"} (fails, naming what is missing, after timeout)."""
+    wanted = set(event_ids)
+    deadline = time.monotonic() + timeout
+    while True:
+        got = [r.headers.get("webhook-id") for r in receiver.received()]
+        missing = wanted - set(got)
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not missing, f"{len(missing)} of {len(wanted)} events not delivered within {timeout}s: {sorted(missing)[:5]}"
+    mine = [g for g in got if g in wanted]
+    return {"delivered": len(set(mine)), "duplicates": len(mine) - len(set(mine)), "webhooks": len(mine)}
+
+
+def fault_report(name: str, **counts: Any) -> None:
+    """Prints one summary line of a fault test (shown with `pytest -s` or in a failure report)."""
+    print(f"FAULT {name}: " + ", ".join(f"{k}={v}" for k, v in counts.items()), flush=True)
