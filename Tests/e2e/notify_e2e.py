@@ -326,6 +326,61 @@ class Receiver:
 
 
 # ---------------------------------------------------------------------------------------------
+# Orders and the database (read-only look-ups of what the HTTP API does not show yet)
+
+ORDERS = "/api/v0/checkout/orders"
+"""The orders collection of the order-service API (DESIGN §4.1)."""
+
+
+def create_order(api: Api, channel: str = "web", body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """POSTs a new order in `channel` (with `body`, if any); asserts 201 and returns the Order JSON."""
+    kwargs: dict[str, Any] = {} if body is None else {"json": body}
+    response = api.post(ORDERS, headers={"X-Channel": channel}, **kwargs)
+    assert response.status_code == 201, f"create order: {response.status_code} {response.text[:500]!r}"
+    return response.json()
+
+
+def db_rows(sql: str, **variables: str) -> list[dict[str, Any]]:
+    """Runs one SELECT against NOTIFY_DATABASE_URL with psql and returns its rows as dicts.
+
+    Values are passed as psql variables, never spliced into the text: write `:'name'` in `sql`
+    for a quoted literal of `variables["name"]`. `sql` is one SELECT without a trailing `;`.
+    """
+    args = ["psql", env("NOTIFY_DATABASE_URL"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
+    for name, value in variables.items():
+        assert name.isidentifier(), name
+        args += ["-v", f"{name}={value}"]
+    script = f"SELECT coalesce(json_agg(row_to_json(q)), '[]'::json) FROM ({sql}) q;\n"
+    result = subprocess.run(args, input=script, capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        raise AssertionError(f"psql exited {result.returncode}: {result.stderr.strip()}\n{sql}")
+    return json.loads(result.stdout)
+
+
+def db_execute(sql: str, **variables: str) -> None:
+    """Runs one statement (e.g. a test's clean-up) against NOTIFY_DATABASE_URL, with `:'name'`
+    variables as in `db_rows`."""
+    args = ["psql", env("NOTIFY_DATABASE_URL"), "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+    for name, value in variables.items():
+        assert name.isidentifier(), name
+        args += ["-v", f"{name}={value}"]
+    result = subprocess.run(args, input=sql + ";\n", capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        raise AssertionError(f"psql exited {result.returncode}: {result.stderr.strip()}\n{sql}")
+
+
+def order_events(order_id: str) -> list[dict[str, Any]]:
+    """The rows of `events` for one order, oldest first, each with `deliveries`: its number of
+    rows in `deliveries`."""
+    return db_rows(
+        "SELECT e.*, (SELECT count(*) FROM deliveries d"
+        " WHERE d.merchant = e.merchant AND d.event_id = e.event_id) AS deliveries"
+        " FROM events e WHERE e.order_id = :'order_id'::uuid ORDER BY e.created_at, e.event_id",
+        order_id=order_id,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Delivery (DESIGN §5): webhook signatures, the events API (§4.4), SQL, sweeps of a test's own
 
 import base64  # noqa: E402 - this section's imports stay with it
