@@ -902,8 +902,27 @@ class Bench:
 
     # ---- the run ----
 
-    def run(self) -> dict:
+    def hold(self, seconds: int) -> None:
+        """Profiling aid (scripts/bench --hold N): after the set-up, writes BENCH_TMP/hold.env and waits up to
+        N seconds, or until BENCH_TMP/release exists, before the figures run."""
+        env_file = self.tmp / "hold.env"
+        master = self.fcgi_pidfile.read_text().split()[0]
+        lines = {
+            "BENCH_API_URL": self.api_url, "BENCH_HELLO_URL": self.hello_url, "BENCH_RECEIVER_URL": self.receiver_url,
+            "BENCH_MERCHANT": MERCHANT, "BENCH_TOKEN": self.token, "BENCH_READ_ORDER": self.template_order,
+            "NOTIFY_DATABASE_URL": self.db.conninfo, "BENCH_FCGI_MASTER": master, "BENCH_BIN": str(self.bin),
+        }
+        env_file.write_text("".join(f"export {k}='{v}'\n" for k, v in lines.items()), encoding="utf-8")
+        release = self.tmp / "release"
+        log(f"holding for up to {seconds} s: . {env_file}; touch {release} to go on")
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not release.exists():
+            time.sleep(0.5)
+
+    def run(self, hold: int = 0) -> dict:
         self.setup()
+        if hold:
+            self.hold(hold)
         r = self.results
         r["read"] = self.figure_read("read")
         r["worker_rss_mib"] = self.worker_rss_mib()
@@ -1044,6 +1063,7 @@ def main() -> int:
     parser.add_argument("--mode", choices=sorted(MODES), default="full")
     parser.add_argument("--runs", type=int)
     parser.add_argument("--report", required=True)
+    parser.add_argument("--hold", type=int, default=0, help="seconds to wait after the set-up (profiling)")
     options = parser.parse_args()
     LOG_FILE = Path(env("BENCH_TMP")) / "logs" / "bench.log"
     for tool in ("wrk",):
@@ -1054,7 +1074,7 @@ def main() -> int:
     load_before = loadavg()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        r = bench.run()
+        r = bench.run(options.hold)
     finally:
         bench.stop_children()
     cfg = bench.cfg
