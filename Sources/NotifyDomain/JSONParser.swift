@@ -1,21 +1,28 @@
 extension JSON {
-    /// The deepest nesting of arrays and objects `parse` accepts.
+    /// The deepest nesting of arrays and objects `parse` accepts from clients.
     public static let maximumDepth = 64
+    /// The depth allowed when reading back what the service stored itself: a client document of
+    /// ``maximumDepth`` levels sits a few levels deeper inside an order or an event payload.
+    public static let storedDepth = 256
 
     /// Parses one strict RFC 8259 JSON document.
     ///
     /// Beyond the RFC the parser refuses what would make a document ambiguous or abusive: duplicate
     /// object keys, nesting deeper than ``maximumDepth`` and numbers too large for a `Double`.
-    /// - Parameter bytes: the UTF-8 encoded document; whitespace around the value is allowed.
+    /// - Parameters:
+    ///   - bytes: the UTF-8 encoded document; whitespace around the value is allowed.
+    ///   - maxDepth: the deepest nesting accepted (``storedDepth`` for the service's own documents).
     /// - Throws: ``JSONParseError`` naming the first problem and its byte offset.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSON {
-        var parser = JSONParser(bytes: Array(bytes))
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = maximumDepth) throws(JSONParseError)
+        -> JSON
+    {
+        var parser = JSONParser(bytes: Array(bytes), maxDepth: maxDepth)
         return try parser.parseDocument()
     }
 
     /// Parses one strict RFC 8259 JSON document from its text, with the same rules as the byte overload.
-    public static func parse(_ text: String) throws(JSONParseError) -> JSON {
-        try parse(Array(text.utf8))
+    public static func parse(_ text: String, maxDepth: Int = maximumDepth) throws(JSONParseError) -> JSON {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
     }
 }
 
@@ -23,10 +30,12 @@ extension JSON {
 /// body well under the time budget of a request.
 struct JSONParser {
     let bytes: [UInt8]
+    let maxDepth: Int
     var index = 0
 
-    init(bytes: [UInt8]) {
+    init(bytes: [UInt8], maxDepth: Int) {
         self.bytes = bytes
+        self.maxDepth = maxDepth
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSON {
@@ -101,8 +110,8 @@ struct JSONParser {
     }
 
     private func checkDepth(_ depth: Int) throws(JSONParseError) {
-        if depth > JSON.maximumDepth {
-            throw .at(index, "nesting deeper than \(JSON.maximumDepth) levels")
+        if depth > maxDepth {
+            throw .at(index, "nesting deeper than \(maxDepth) levels")
         }
     }
 

@@ -27,10 +27,12 @@ public struct RegisteredNotification: Equatable, Sendable {
     }
 }
 
-/// The Order JSON of the API: the stored document plus its notifications, secrets redacted.
+/// The Order JSON of the API: the stored document plus its notifications, secrets redacted. Every
+/// field of DESIGN §4.1 is present; one never set (or removed by a merge patch) is `null`.
 public enum OrderView {
     public static func json(document: JSON, notifications: [RegisteredNotification]) -> JSON {
         guard var object = document.objectValue else { return document }
+        for name in OrderDocument.editableFields.keys where object[name] == nil { object[name] = .null }
         object["notifications"] = .array(notifications.map { $0.json(redacted: true) })
         return .object(object)
     }

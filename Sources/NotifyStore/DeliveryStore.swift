@@ -13,6 +13,9 @@ public struct ClaimedDelivery: Sendable {
     public let signingSecret: String
     /// The lease this claim holds; the write-back of the attempt must present it.
     public let leaseToken: String
+    /// Why this delivery cannot be sent at all (its stored request could not be read); such a
+    /// delivery fails at once instead of holding up the batch it was claimed with.
+    public let defect: String?
 }
 
 /// One finished attempt, as the sweep writes it back.
@@ -64,17 +67,23 @@ public struct DeliveryStore {
     /// Leases up to `limit` deliveries due at `now` until `leaseUntil` (RFC 3339 timestamps).
     public func claim(now: String, limit: Int, leaseUntil: String, leaseToken: String) throws -> [ClaimedDelivery] {
         try connection.query(DeliveryStatements.claim, [now, limit, leaseUntil, leaseToken]).all.map { row in
-            let headers = try row.json("request_headers").objectValue ?? [:]
+            var headers: [HTTPHeader] = []
+            var payload = JSON.null
+            var defect: String?
+            do {
+                headers = (try row.json("request_headers").objectValue ?? [:]).sorted { $0.key < $1.key }.map {
+                    HTTPHeader(name: $0.key, value: $0.value.stringValue ?? "")
+                }
+                payload = try row.json("payload")
+            } catch {
+                defect = "the stored request cannot be read: \(error)"
+            }
             return ClaimedDelivery(
                 merchant: try row.string("merchant"), eventId: try row.string("event_id"),
                 automaticAttempts: try row.int("attempt"), manual: try row.string("trigger") == "manual",
                 method: DeliveryMethod(rawValue: try row.string("request_method")) ?? .post,
-                url: try row.string("request_url"),
-                headers: headers.sorted { $0.key < $1.key }.map {
-                    HTTPHeader(name: $0.key, value: $0.value.stringValue ?? "")
-                },
-                payload: try row.json("payload"), signingSecret: try row.string("signing_secret"),
-                leaseToken: leaseToken)
+                url: try row.string("request_url"), headers: headers, payload: payload,
+                signingSecret: try row.string("signing_secret"), leaseToken: leaseToken, defect: defect)
         }
     }
 

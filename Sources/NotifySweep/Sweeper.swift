@@ -39,12 +39,22 @@ final class Sweeper {
             now: now.rfc3339, limit: limit, leaseUntil: now.addingTimeInterval(config.effectiveLeaseSeconds).rfc3339,
             leaseToken: leaseToken)
         var requests: [DeliveryRequest] = []
+        var defective: [AttemptRecord] = []
         for delivery in claimed {
+            if let defect = delivery.defect {
+                let outcome = DeliveryOutcome(id: delivery.eventId, error: defect, permanent: true)
+                defective.append(record(delivery: delivery, outcome: outcome, claimedAt: now, now: now))
+                continue
+            }
             let id = leaseToken + "/" + delivery.eventId
             inFlight[id] = (delivery, now)
             requests.append(request(for: delivery, id: id, at: now))
         }
         deliverer.submit(requests)
+        if !defective.isEmpty {
+            logger.error("undeliverable events", metadata: ["events": .stringConvertible(defective.count)])
+            try DeliveryStore(connection: connection).complete(defective)
+        }
         return claimed.count
     }
 

@@ -85,7 +85,7 @@ public struct Row {
     public func optionalJSON(_ name: String) throws -> JSON? {
         guard let text = try optionalString(name) else { return nil }
         do {
-            return try JSON.parse(text)
+            return try JSON.parse(text, maxDepth: JSON.storedDepth)
         } catch {
             throw StoreError(
                 kind: .failed, message: "column '\(name)' holds invalid JSON: \(error)",
