@@ -237,6 +237,11 @@ def median_min_max(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
 
 
+def median_parts(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The median of each part over runs."""
+    return {key: round(statistics.median(run[key] for run in runs), 1) for key in runs[0]} if runs else {}
+
+
 def percentile(sorted_values: list[float], p: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     rank = max(1, math.ceil(p / 100 * len(sorted_values)))
@@ -266,6 +271,63 @@ def children_of(pid: int) -> list[int]:
         if ppid == pid:
             found.append(int(entry))
     return found
+
+
+def process_table() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, clock ticks of CPU) of every process."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime + stime, and cutime + cstime: the CPU of children it has reaped (a PostgreSQL backend
+        # that ended is then counted in the postmaster), so the sums over a tree are conserved.
+        table[int(entry)] = (int(fields[1]), sum(int(v) for v in fields[11:15]))
+    return table
+
+
+def tree_ticks(table: dict[int, tuple[int, int]], root: int) -> dict[int, int]:
+    """Clock ticks of `root` and its descendants, by pid."""
+    members, frontier = {root}, [root]
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            if child not in members:
+                members.add(child)
+                frontier.append(child)
+    return {pid: table[pid][1] for pid in members if pid in table}
+
+
+class CpuMeter:
+    """CPU time that each of our services (a process and its children: nginx workers, FastCGI
+    workers, PostgreSQL backends) and our own child processes (wrk, pgbench, the sweep) spend
+    during one operation. Unlike throughput, it hardly depends on what else runs on the machine."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, roots: dict[str, int]):
+        self.roots = roots
+
+    def measure(self, operation):
+        before_table, before_children = process_table(), os.times()
+        before = {name: tree_ticks(before_table, root) for name, root in self.roots.items()}
+        result = operation()
+        after_table, after_children = process_table(), os.times()
+        cpu = {}
+        for name, root in self.roots.items():
+            ticks = 0
+            for pid, t in tree_ticks(after_table, root).items():
+                ticks += t - before[name].get(pid, 0)
+            cpu[name] = ticks / self.TICK
+        cpu["client"] = (after_children.children_user + after_children.children_system
+                         - before_children.children_user - before_children.children_system)
+        return result, cpu
 
 
 def loadavg() -> str:
@@ -365,6 +427,11 @@ class Bench:
         self.sweep_env = dict(os.environ, NOTIFY_ALLOW_TARGETS="127.0.0.1/32", NOTIFY_LOG_LEVEL="info")
         self.children: list[subprocess.Popen] = []
         self.receiver: LatencyReceiver | None = None
+        roots = {}
+        for name in ("nginx-api", "nginx-hello", "nginx-receiver", "notify-fcgi", "hello_fcgi"):
+            roots[name] = int((self.tmp / "pids" / f"{name}.pid").read_text().split()[0])
+        roots["postgres"] = int((self.tmp / "pg" / "data" / "postmaster.pid").read_text().split()[0])
+        self.meter = CpuMeter(roots)
 
     # ---- set-up ----
 
@@ -557,6 +624,13 @@ class Bench:
         return {"tps": float(tps.group(1)), "transactions": int(processed.group(1)),
                 "failed": int(failed.group(1)) if failed else 0}
 
+    @staticmethod
+    def per_op(cpu: dict, ops: int, parts: dict[str, str]) -> dict[str, float]:
+        """Microseconds of CPU per operation for the named parts (label -> meter name), and their total."""
+        out = {label: cpu[name] * 1e6 / max(1, ops) for label, name in parts.items()}
+        out["total"] = sum(out.values())
+        return out
+
     def worker_rss_mib(self) -> float:
         master = int(self.fcgi_pidfile.read_text().split()[0])
         peaks = []
@@ -580,10 +654,14 @@ class Bench:
         if warmup:
             self.wrk(self.hello_url, warmup, *args)
             self.wrk(self.api_url, warmup, *args)
-        api, hello, ratios = [], [], []
+        api, hello, ratios, api_cpu, hello_cpu = [], [], [], [], []
         for run in range(self.cfg["runs"]):
-            h = self.wrk(self.hello_url, seconds, *args)
-            a = self.wrk(self.api_url, seconds, *args)
+            h, hc = self.meter.measure(lambda: self.wrk(self.hello_url, seconds, *args))
+            a, ac = self.meter.measure(lambda: self.wrk(self.api_url, seconds, *args))
+            hello_cpu.append(self.per_op(hc, h["requests"], {
+                "nginx": "nginx-hello", "hello_fcgi": "hello_fcgi", "postgres": "postgres", "wrk": "client"}))
+            api_cpu.append(self.per_op(ac, a["requests"], {
+                "nginx": "nginx-api", "notify-fcgi": "notify-fcgi", "postgres": "postgres", "wrk": "client"}))
             for name, r in (("hello world", h), ("API", a)):
                 if r["errors"]:
                     raise BenchError(f"{label}: {name} run had errors: {r}")
@@ -592,7 +670,8 @@ class Bench:
             ratios.append(a["rps"] / h["rps"])
             log(f"{label} run {run + 1}: API {a['rps']:.0f} req/s (p99 {a['latency_p99_us'] / 1000:.1f} ms), "
                 f"hello world {h['rps']:.0f} req/s, ratio {ratios[-1]:.3f}   [load {loadavg()}]")
-        return {"api": median_min_max(api), "hello": median_min_max(hello), "ratio": median_min_max(ratios)}
+        return {"api": median_min_max(api), "hello": median_min_max(hello), "ratio": median_min_max(ratios),
+                "api_cpu_us": median_parts(api_cpu), "hello_cpu_us": median_parts(hello_cpu)}
 
     # ---- figure 2: API write ----
 
@@ -662,11 +741,13 @@ class Bench:
         script = self.write_pgbench_script()
         variables = self.write_pgbench_variables()
         seconds, warmup = self.cfg["write_seconds"], self.cfg["warmup_seconds"]
-        api, base, ratios = [], [], []
+        api, base, ratios, api_cpu, base_cpu = [], [], [], [], []
         for run in range(-1 if warmup else 0, self.cfg["runs"]):
             duration = warmup if run < 0 else seconds
             before = self.count_events()
-            r = self.wrk(self.api_url, duration, "toggle", MERCHANT, self.token, str(self.write_orders_file()), "2")
+            orders_file = str(self.write_orders_file())
+            r, rc = self.meter.measure(
+                lambda: self.wrk(self.api_url, duration, "toggle", MERCHANT, self.token, orders_file, "2"))
             time.sleep(0.5)  # changes still in flight when wrk stopped
             created = self.count_events() - before
             if r["errors"]:
@@ -674,7 +755,8 @@ class Bench:
             # wrk does not count the (at most 32) requests in flight at its end; each change is one event.
             if not r["requests"] <= created <= r["requests"] + 32:
                 raise BenchError(f"API write: {r['requests']} changes answered 200 but {created} events were created")
-            p = self.pgbench(script, self.workers, ["-T", str(duration), *variables], timeout=duration + 60)
+            p, pc = self.meter.measure(
+                lambda: self.pgbench(script, self.workers, ["-T", str(duration), *variables], timeout=duration + 60))
             if p["failed"]:
                 raise BenchError(f"pgbench write run had failures: {p}")
             if run < 0:
@@ -682,12 +764,16 @@ class Bench:
             api.append(r["rps"])
             base.append(p["tps"])
             ratios.append(r["rps"] / p["tps"])
+            api_cpu.append(self.per_op(rc, r["requests"], {
+                "nginx": "nginx-api", "notify-fcgi": "notify-fcgi", "postgres": "postgres", "wrk": "client"}))
+            base_cpu.append(self.per_op(pc, p["transactions"], {"postgres": "postgres", "pgbench": "client"}))
             log(f"write run {run + 1}: API {r['rps']:.0f} changes/s (p99 {r['latency_p99_us'] / 1000:.1f} ms), "
                 f"pgbench {p['tps']:.0f} tx/s ({self.workers} clients), ratio {ratios[-1]:.3f}   [load {loadavg()}]")
         # The pending deliveries these changes queued are not figure 3's: take them out of the queue.
         self.db.psql("DELETE FROM deliveries WHERE merchant = :'m' AND due_at IS NOT NULL; VACUUM deliveries",
                      m=MERCHANT)
-        return {"api": median_min_max(api), "pgbench": median_min_max(base), "ratio": median_min_max(ratios)}
+        return {"api": median_min_max(api), "pgbench": median_min_max(base), "ratio": median_min_max(ratios),
+                "api_cpu_us": median_parts(api_cpu), "pgbench_cpu_us": median_parts(base_cpu)}
 
     # ---- figure 3 (and 5): sweep throughput ----
 
@@ -768,11 +854,11 @@ class Bench:
     def figure_sweep(self, label: str) -> dict:
         n = self.cfg["sweep_deliveries"]
         script = self.sweep_pgbench_script()
-        sweep, base, ratios, rss = [], [], [], []
+        sweep, base, ratios, rss, sweep_cpu, base_cpu = [], [], [], [], [], []
         for run in range(self.cfg["runs"]):
             self.reset_due()
             since = self.db.value("SELECT now()")
-            seconds, peak_kib = self.run_sweep_once(timeout=300)
+            (seconds, peak_kib), sc = self.meter.measure(lambda: self.run_sweep_once(timeout=300))
             self.check_swept(f"{label} sweep run")
             recorded = int(self.db.value(
                 "SELECT count(*) FROM events WHERE merchant = :'m' AND status = 'succeeded' AND last_status_code = 204"
@@ -780,7 +866,10 @@ class Bench:
             if recorded != n:
                 raise BenchError(f"{label}: {recorded} of {n} deliveries recorded as succeeded with a 204")
             self.reset_due()
-            p = self.pgbench(script, 1, ["-t", str(math.ceil(n / 100))], timeout=600)
+            p, pc = self.meter.measure(lambda: self.pgbench(script, 1, ["-t", str(math.ceil(n / 100))], timeout=600))
+            sweep_cpu.append(self.per_op(sc, n, {
+                "notify-sweep": "client", "postgres": "postgres", "receiver": "nginx-receiver"}))
+            base_cpu.append(self.per_op(pc, n, {"postgres": "postgres", "pgbench": "client"}))
             self.check_swept(f"{label} pgbench run")
             per_s = n / seconds
             base_per_s = p["tps"] * 100
@@ -792,7 +881,8 @@ class Bench:
                 f"{peak_kib / 1024:.1f} MiB), pgbench claim+complete {base_per_s:.0f}/s, ratio {ratios[-1]:.3f}"
                 f"   [load {loadavg()}]")
         return {"sweep": median_min_max(sweep), "pgbench": median_min_max(base), "ratio": median_min_max(ratios),
-                "rss_mib": median_min_max(rss)}
+                "rss_mib": median_min_max(rss), "sweep_cpu_us": median_parts(sweep_cpu),
+                "pgbench_cpu_us": median_parts(base_cpu)}
 
     # ---- figure 4: change-to-delivery latency ----
 
@@ -978,6 +1068,31 @@ def summary(r: dict, cfg: dict) -> dict:
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items()}
 
 
+def cpu_lines(r: dict) -> tuple[list[str], dict]:
+    """The CPU cost per operation of each figure and its baseline, and the ratio of the two (the
+    baseline's cost over the figure's): what the throughput ratio approaches on an idle machine."""
+
+    def parts(x: dict) -> str:
+        return " + ".join(f"{k} {v:,.0f}" for k, v in x.items() if k != "total") + f" = {x['total']:,.0f}"
+
+    rows = [
+        ("1 API read, per request", r["read"]["api_cpu_us"], "hello world", r["read"]["hello_cpu_us"], "api_read"),
+        ("2 API write, per change", r["write"]["api_cpu_us"], "pgbench", r["write"]["pgbench_cpu_us"], "api_write"),
+        ("3 sweep, per delivery", r["sweep"]["sweep_cpu_us"], "pgbench", r["sweep"]["pgbench_cpu_us"], "sweep"),
+        ("5 API read (history)", r["read_history"]["api_cpu_us"], "hello world", r["read_history"]["hello_cpu_us"],
+         "history_api_read"),
+        ("5 sweep (history)", r["sweep_history"]["sweep_cpu_us"], "pgbench", r["sweep_history"]["pgbench_cpu_us"],
+         "history_sweep"),
+    ]
+    lines, data = [], {}
+    width = max(len(row[0]) for row in rows)
+    for label, mine, base_name, base, key in rows:
+        ratio = base["total"] / mine["total"] if mine.get("total") else 0.0
+        lines.append(f"  {label:<{width}}  {parts(mine)}   |  {base_name}: {parts(base)}   ->  {ratio:.2f}")
+        data[key] = {"figure": mine, "baseline": base, "cpu_ratio": round(ratio, 3)}
+    return lines, data
+
+
 def goal_text(key: str) -> str:
     op, value = GOALS[key]
     return f"{op} {value:g}"
@@ -1087,6 +1202,8 @@ def main() -> int:
     s["load_history_s"] = round(bench.timings.get("load_history_s", 0), 1)
     s["goals_missed"] = [k for k in GOALS if not goal_met(k, s[k])]
     s["elapsed_s"] = round(time.monotonic() - T0, 1)
+    cpu_text, cpu_data = cpu_lines(r)
+    s["cpu_us"] = cpu_data
 
     out = [
         "",
@@ -1095,6 +1212,10 @@ def main() -> int:
         f"machine: {machine()}; load average {load_before} before, {loadavg()} after",
         "",
         *table(r, s, cfg, options.mode),
+        "",
+        "CPU time per operation in microseconds, all processes involved (median over runs), and the baseline's",
+        "total over the figure's (the ratio the throughput ratio approaches when nothing else runs):",
+        *cpu_text,
         "",
         f"history: {cfg['history']:,} events + attempts + finished deliveries loaded in {s['load_history_s']} s "
         f"({r.get('history_sizes', '')}); API read over history normalised by the hello world: "
