@@ -239,6 +239,12 @@ enum Gen {
 
 /// Short descriptions of inputs for failure reports.
 extension String {
+    /// `hasPrefix` by Unicode scalars: `String.hasPrefix` compares grapheme clusters, so
+    /// `"schema.\u{301}x"` does not start with `"schema."` (the dot and the mark are one cluster).
+    func hasScalarPrefix(_ prefix: String) -> Bool {
+        unicodeScalars.starts(with: prefix.unicodeScalars)
+    }
+
     var fuzzQuoted: String {
         let limited = count > 300 ? String(prefix(300)) + "…" : self
         return "\"" + limited.unicodeScalars.map { $0.escaped(asASCII: true) }.joined() + "\""

@@ -113,7 +113,7 @@ struct NotificationFuzzTests {
                 try HeaderRules.validate(name: name, value: value)
                 return expected ? nil : "header \(name.fuzzQuoted): \(value.fuzzQuoted) accepted"
             } catch {
-                guard error.field.hasPrefix("headers"), !error.message.isEmpty else {
+                guard error.field.hasScalarPrefix("headers"), !error.message.isEmpty else {
                     return "untyped refusal \(error)"
                 }
                 return expected ? "header \(name.fuzzQuoted): \(value.fuzzQuoted) refused: \(error.message)" : nil
