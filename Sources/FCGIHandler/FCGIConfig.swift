@@ -10,6 +10,9 @@ struct FCGIConfig {
     var logLevel: String?
     /// How long SIGTERM waits for requests in flight before workers are killed.
     var drainSeconds: Double = 30
+    /// A worker busy with one request for longer is killed and replaced (`NOTIFY_REQUEST_TIMEOUT`;
+    /// nginx has answered 504 after 30 s by then).
+    var requestTimeout: Double = 35
 
     static func fromEnvironment(_ environment: [String: String], workingDirectory: String) throws -> FCGIConfig {
         let workers: Int
@@ -22,10 +25,17 @@ struct FCGIConfig {
             workers = ProcessInfo.processInfo.activeProcessorCount
         }
         let socket = environment["NOTIFY_FCGI_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
-        return FCGIConfig(
+        var config = FCGIConfig(
             socketPath: socket ?? "\(workingDirectory)/.state/fcgi.sock",
             workers: workers,
             databaseURL: DatabaseURL.fromEnvironment(environment, workingDirectory: workingDirectory),
             logLevel: environment["NOTIFY_LOG_LEVEL"])
+        if let text = environment["NOTIFY_REQUEST_TIMEOUT"], !text.isEmpty {
+            guard let value = Double(text), value >= 1, value <= 3600 else {
+                throw StartupError("NOTIFY_REQUEST_TIMEOUT must be seconds from 1 to 3600, not '\(text)'")
+            }
+            config.requestTimeout = value
+        }
+        return config
     }
 }

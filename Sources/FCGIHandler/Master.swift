@@ -6,8 +6,8 @@ import Logging
 nonisolated(unsafe) private var masterStopRequested: sig_atomic_t = 0
 
 /// The pre-forking master (DESIGN §2): opens the socket, forks the workers, forks a replacement as
-/// soon as one dies, and on SIGTERM passes the signal on, waits for requests in flight to finish,
-/// removes the socket and exits.
+/// soon as one dies, kills a worker stuck in one request longer than the request timeout, and on
+/// SIGTERM passes the signal on, waits for requests in flight to finish, removes the socket and exits.
 struct Master {
     let config: FCGIConfig
     let logger: Logger
@@ -17,16 +17,24 @@ struct Master {
         notify_install_signal(SIGTERM) { _ in masterStopRequested = 1 }
         notify_install_signal(SIGINT) { _ in masterStopRequested = 1 }
         logger.info("starting", metadata: ["workers": "\(config.workers)", "socket": "\(config.socketPath)"])
-        var workers: [pid_t: Date] = [:]
-        for _ in 0..<config.workers { workers[try spawn(socket)] = Date() }
+        let board = try WorkerBoard(slots: config.workers)
+        var workers: [pid_t: (slot: Int, started: Date)] = [:]
+        for slot in 0..<config.workers { workers[try spawn(socket, board: board, slot: slot)] = (slot, Date()) }
         while masterStopRequested == 0 {
             var status: Int32 = 0
-            let pid = waitpid(-1, &status, 0)
-            guard pid > 0, let started = workers.removeValue(forKey: pid) else { continue }
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0, let worker = workers.removeValue(forKey: pid) else {
+                killStuck(workers, board: board)
+                usleep(50_000)
+                continue
+            }
             logger.warning(
                 "worker exited; starting a new one", metadata: ["worker.pid": "\(pid)", "status": "\(status)"])
-            if Date().timeIntervalSince(started) < 1 { usleep(200_000) }
-            if masterStopRequested == 0 { workers[try spawn(socket)] = Date() }
+            board.clear(slot: worker.slot)
+            if Date().timeIntervalSince(worker.started) < 1 { usleep(200_000) }
+            if masterStopRequested == 0 {
+                workers[try spawn(socket, board: board, slot: worker.slot)] = (worker.slot, Date())
+            }
         }
         drain(Array(workers.keys))
         unlink(config.socketPath)
@@ -34,7 +42,22 @@ struct Master {
         exit(0)
     }
 
-    private func spawn(_ socket: FastCGISocket) throws -> pid_t {
+    /// SIGKILLs workers whose current request has run past the request timeout; they are replaced
+    /// when reaped. Their database session ends with them, so an open transaction rolls back.
+    private func killStuck(_ workers: [pid_t: (slot: Int, started: Date)], board: WorkerBoard) {
+        let now = WorkerBoard.monotonicMillis()
+        for (pid, worker) in workers {
+            let busy = board.busySeconds(slot: worker.slot, now: now)
+            guard busy > config.requestTimeout else { continue }
+            logger.error(
+                "worker stuck in one request; killing it",
+                metadata: ["worker.pid": "\(pid)", "busy.seconds": .stringConvertible(Int(busy))])
+            board.clear(slot: worker.slot)
+            kill(pid, SIGKILL)
+        }
+    }
+
+    private func spawn(_ socket: FastCGISocket, board: WorkerBoard, slot: Int) throws -> pid_t {
         fflush(stdout)
         fflush(stderr)
         let pid = fork()
@@ -42,7 +65,7 @@ struct Master {
         if pid == 0 {
             notify_default_signal(SIGTERM)
             notify_default_signal(SIGINT)
-            Worker(socket: socket, config: config, logger: logger).run()
+            Worker(socket: socket, config: config, logger: logger, board: board, slot: slot).run()
         }
         return pid
     }

@@ -12,6 +12,8 @@ struct Worker {
     let socket: FastCGISocket
     let config: FCGIConfig
     let logger: Logger
+    let board: WorkerBoard
+    let slot: Int
 
     func run() -> Never {
         signal(SIGPIPE, SIG_IGN)
@@ -28,8 +30,10 @@ struct Worker {
         while workerStopRequested == 0 {
             guard connection.accept() else { continue }
             notify_block_signal(SIGTERM, 1)
+            board.mark(slot: slot, busy: true)
             serve(connection, application)
             connection.finish()
+            board.mark(slot: slot, busy: false)
             notify_block_signal(SIGTERM, 0)
         }
         exit(0)

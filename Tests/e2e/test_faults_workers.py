@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -166,4 +167,56 @@ def test_sigterm_drains_the_request_in_flight(merchant: Merchant, tmp_path: Path
     finally:
         if request is not None:
             request.close()
+        master.stop()
+
+
+def test_a_worker_stuck_in_one_request_is_replaced(merchant: Merchant, tmp_path: Path) -> None:
+    """A request wedged past NOTIFY_REQUEST_TIMEOUT (here: waiting on a row lock held by another
+    session) gets its worker killed by the master and replaced; its transaction rolls back."""
+    socket_path = str(tmp_path / "fcgi.sock")
+    environment = dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"), NOTIFY_REQUEST_TIMEOUT="2")
+    master = Service([os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "2"],
+                     environment, str(tmp_path / "notify-fcgi.log"))
+    master.start()
+    locker = None
+    try:
+        wait_for_socket(socket_path, master)
+        workers = children(master.pid)
+        headers = {**merchant.auth_headers(), "X-Channel": "web", "Content-Type": "application/json"}
+        created = fcgi_request(socket_path, "POST", "/api/v0/checkout/orders", headers=headers, body=b"{}")
+        assert created.status == 201, created.body[:300]
+        order_id = created.json()["id"]
+        assert all(c in "0123456789abcdef-" for c in order_id), order_id
+        locker = subprocess.Popen(
+            ["psql", env("NOTIFY_DATABASE_URL"), "-X", "-q", "-c",
+             f"BEGIN; SELECT 1 FROM orders WHERE order_id = '{order_id}' FOR UPDATE; SELECT pg_sleep(8); COMMIT;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)  # the lock is held
+
+        started = time.monotonic()
+        body = json.dumps({"currentStatus": "processing"}).encode()
+        try:
+            answer = fcgi_request(socket_path, "PUT", f"/api/v0/checkout/orders/{order_id}/state", headers=headers,
+                                  body=body, timeout=15).status
+        except ConnectionError:
+            answer = None  # the worker died with the request: nginx would answer 502
+        waited = time.monotonic() - started
+        assert answer is None, f"the wedged request was answered {answer} after {waited:.1f}s"
+        assert waited < 6, f"the stuck worker was not killed in time ({waited:.1f}s)"
+
+        deadline = time.monotonic() + 3
+        while (len(children(master.pid)) < 2 or children(master.pid) == workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        now = children(master.pid)
+        assert len(now) == 2 and now != workers, f"workers before {workers}, after {now}"
+        assert "worker stuck in one request" in master.log()
+        assert fcgi_request(socket_path, "GET", "/healthz", timeout=5).status == 200
+        locker.wait(timeout=15)
+        state = sql_json("SELECT document->'state'->>'currentStatus' AS status FROM orders WHERE order_id = :'id'::uuid",
+                         id=order_id)
+        assert state == [{"status": "checkout"}], f"the killed request's change was applied: {state}"
+        fault_report("stuck worker", killed_after_s=round(waited, 2), replaced=True)
+    finally:
+        if locker is not None and locker.poll() is None:
+            locker.kill()
         master.stop()
