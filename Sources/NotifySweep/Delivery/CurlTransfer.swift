@@ -221,7 +221,12 @@ final class CurlTransfer {
             let detail = String(cString: errorBuffer)
             let summary = CurlTransfer.describe(result)
             error = detail.isEmpty || detail == summary ? summary : "\(summary): \(detail)"
-            permanent = result == CURLE_UNSUPPORTED_PROTOCOL || result == CURLE_URL_MALFORMAT
+            // Nothing sent: a URL libcurl cannot use at all. Once the request went out (on a new or a
+            // reused connection), CURLE_UNSUPPORTED_PROTOCOL means the receiver answered malformed
+            // HTTP (HTTP/0.9, a bad status line): that is worth a retry.
+            var requestBytes = 0
+            _ = notify_easy_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &requestBytes)
+            permanent = requestBytes == 0 && (result == CURLE_UNSUPPORTED_PROTOCOL || result == CURLE_URL_MALFORMAT)
         }
         return DeliveryOutcome(
             id: id, statusCode: statusCode, responseBody: body, durationMs: durationMs, error: error,
