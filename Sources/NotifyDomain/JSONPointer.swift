@@ -21,7 +21,7 @@ public struct JSONPointer: Hashable, Sendable, CustomStringConvertible {
             self.tokens = []
             return
         }
-        guard text.hasPrefix("/") else {
+        guard text.utf8.first == UInt8(ascii: "/") else {
             throw ValidationError(field: "scope", "a JSON pointer must be empty or start with '/'")
         }
         var tokens: [String] = []
@@ -58,7 +58,7 @@ public struct JSONPointer: Hashable, Sendable, CustomStringConvertible {
     }
 
     private func escape(_ token: String) -> String {
-        guard token.contains("~") || token.contains("/") else { return token }
+        guard token.unicodeScalars.contains(where: { $0 == "~" || $0 == "/" }) else { return token }
         var escaped = ""
         for scalar in token.unicodeScalars {
             switch scalar {

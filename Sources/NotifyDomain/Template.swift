@@ -169,7 +169,10 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Percent-encodes every byte but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+    /// A value of `.` or `..` is encoded whole (`%2E`), so an order value cannot act as a dot
+    /// segment and move the delivery to another path.
     public static func percentEncoded(_ text: String) -> String {
+        if text == "." || text == ".." { return String(repeating: "%2E", count: text.utf8.count) }
         var result = ""
         for byte in text.utf8 {
             switch byte {
