@@ -23,7 +23,7 @@ public struct PlannedEvent: Equatable, Sendable {
 /// scope that fires for `before` → `after` gets one event.
 public enum EventPlanner {
     /// - Parameters:
-    ///   - order: the Order JSON right after the change (as `OrderView` renders it), frozen into the body.
+    ///   - order: the order right after the change (`OrderView.payloadJSON`), frozen into the body.
     ///   - configurations: channel configuration documents by id, for `{configuration.…}` placeholders.
     ///   - makeId: a new UUIDv7 per event.
     public static func plan(

@@ -111,7 +111,7 @@ public struct OrderStore {
             try connection.query(
                 OrderStatements.updateOrder, [merchant, orderId, after.document, timestamp])
             let events = EventPlanner.plan(
-                before: before.document, after: after.document, order: after.json,
+                before: before.document, after: after.document, order: OrderView.payloadJSON(document: after.document),
                 notifications: before.notifications.filter { $0.id != wanted.unregister },
                 configurations: try configurations(for: before), createdAt: timestamp,
                 makeId: context.makeId)
