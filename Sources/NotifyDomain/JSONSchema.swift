@@ -6,7 +6,7 @@
 /// offending keyword, never silently ignored while events are matched. Supported keywords:
 /// `const`, `enum`, `type`, `not`, `allOf`, `anyOf`, `oneOf`, `minimum`, `maximum`,
 /// `exclusiveMinimum`, `exclusiveMaximum` (numbers, draft 2020-12), `minLength`, `maxLength`
-/// (counted in characters), `pattern` (unanchored search with Swift `Regex`), `properties`,
+/// (counted in characters), `pattern` (unanchored search, linear time: see ``Pattern``), `properties`,
 /// `required`, `items` (one schema for every element), `minItems`, `maxItems`, and the boolean
 /// schemas `true` and `false`.
 public struct JSONSchema: Equatable, Sendable {
@@ -69,7 +69,7 @@ enum SchemaRule: Sendable {
     case exclusiveMaximum(Double)
     case minLength(Int)
     case maxLength(Int)
-    case pattern(SchemaPattern)
+    case pattern(Pattern)
     case properties([String: SchemaNode])
     case required([String])
     case items(SchemaNode)
@@ -115,16 +115,5 @@ enum SchemaType: String, Sendable, CaseIterable {
         case (.integer, _): return value.isInteger
         default: return false
         }
-    }
-}
-
-/// A `pattern` compiled once. `Regex` is neither `Equatable` nor `Sendable`; it is only read after
-/// compilation, so sharing it between tasks is safe.
-struct SchemaPattern: @unchecked Sendable {
-    let regex: Regex<AnyRegexOutput>
-
-    /// Whether `regex` matches anywhere in `text` (JSON Schema patterns are not anchored).
-    func matches(_ text: String) -> Bool {
-        text.contains(regex)
     }
 }

@@ -47,6 +47,8 @@ struct JSONSchemaTests {
             (#"{"pattern":"[0-9]{3}"}"#, #""abc123def""#, true),
             (#"{"pattern":"\\d"}"#, #""٣""#, false),
             (#"{"pattern":"^a"}"#, #"17"#, true),
+            (#"{"pattern":"^(a+)+$"}"#, #""aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!""#, false),
+            (#"{"pattern":"^(a+)+$"}"#, #""aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa""#, true),
             (#"{"required":["id","amount"]}"#, #"{"id":1,"amount":null}"#, true),
             (#"{"required":["id","amount"]}"#, #"{"id":1}"#, false),
             (#"{"required":["id"]}"#, #"["id"]"#, true),
@@ -144,7 +146,15 @@ struct JSONSchemaTests {
                 "must be one of null, boolean, object, array, number, integer, string"
             ),
             (#"{"type":["string","string"]}"#, "schema.type[1]", "duplicate type 'string'"),
-            (#"{"pattern":"("}"#, "schema.pattern", "is not a valid regular expression"),
+            (#"{"pattern":"("}"#, "schema.pattern", "missing ')' for the group opened at position 0"),
+            (
+                #"{"pattern":"(a)\\1"}"#, "schema.pattern",
+                #"unsupported in pattern: backreference '\1' at position 3 (groups capture nothing)"#
+            ),
+            (
+                #"{"pattern":"a{1001}"}"#, "schema.pattern",
+                "pattern too large: repetition '{1001}' at position 1 has a bound above 1000"
+            ),
             (#"{"pattern":1}"#, "schema.pattern", "must be a string"),
             (#"{"properties":[]}"#, "schema.properties", "must be an object of schemas"),
             (#"{"properties":{"a":1}}"#, "schema.properties.a", "a schema must be an object or a boolean"),
