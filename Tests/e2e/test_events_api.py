@@ -441,6 +441,27 @@ def test_failed_event_then_manual_retry_succeeds(api: Api, merchant: Merchant, r
     assert first.json()["event"]["id"] == event["id"]
 
 
+def test_retry_of_an_attempt_in_flight_runs_after_it(api: Api, receiver: Receiver) -> None:
+    """§4.4: a retry while an attempt is in flight is made once that attempt has finished."""
+    receiver.respond(200, "slow ok", delay=1.5)
+    order = new_order(api)["id"]
+    add_notification(api, order, {"url": ok_hook(receiver, "/slow"), "scope": {"state": ["processing"]}})
+    move(api, order, "processing")
+    receiver.wait_for(1)  # the first attempt is now waiting for the receiver's answer
+    (event,) = order_event_list(api, order, 1)
+    assert event["attemptCount"] == 0, event
+    assert_retried(expect(api.post(f"{EVENTS}/{event['id']}/retry"), 202), event["id"], "succeeded")
+
+    done = wait_event(api, event["id"], lambda e: e["attemptCount"] >= 2 and e["status"] == "succeeded",
+                      "attempted twice")
+    assert [a["trigger"] for a in done["attempts"]] == ["automatic", "manual"], done
+    assert all(a["statusCode"] == 200 and a["responseBody"] == "slow ok" for a in done["attempts"]), done
+    first, second = receiver.wait_for(2)[:2]
+    assert second.received_at - first.received_at >= 1.4, "the manual attempt waited for the first to finish"
+    assert first.headers.get("webhook-id") == second.headers.get("webhook-id") == event["id"]
+    receiver.assert_quiet(0.5, count=2)
+
+
 # ---- secrets ------------------------------------------------------------------------------------
 
 
