@@ -87,4 +87,26 @@ public enum HeaderRules {
     private static func isForbiddenInValue(_ scalar: Unicode.Scalar) -> Bool {
         (scalar.value < 0x20 && scalar != "\t") || scalar.value == 0x7f
     }
+
+    /// A channel configuration document with the secret header values of its
+    /// `order.notifications[].headers` shown as `***`, for responses: the document is stored as
+    /// sent (the values are needed for deliveries) but never echoed in clear.
+    public static func redactedConfiguration(_ document: JSON) -> JSON {
+        guard var object = document.objectValue, var order = object["order"]?.objectValue,
+            let notifications = order["notifications"]?.arrayValue
+        else { return document }
+        order["notifications"] = .array(
+            notifications.map { notification in
+                guard var fields = notification.objectValue, let headers = fields["headers"]?.objectValue else {
+                    return notification
+                }
+                fields["headers"] = .object(
+                    headers.reduce(into: [:]) { result, header in
+                        result[header.key] = isSecret(name: header.key) ? .string("***") : header.value
+                    })
+                return .object(fields)
+            })
+        object["order"] = .object(order)
+        return .object(object)
+    }
 }

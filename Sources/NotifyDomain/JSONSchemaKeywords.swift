@@ -55,7 +55,9 @@ extension SchemaRule {
     }
 
     private static func count(_ value: JSON, path: String) throws(ValidationError) -> Int {
-        guard case .number(let number) = value, number >= 0, let count = Int(exactly: number) else {
+        guard case .number(let number) = value, number >= 0, number <= 9_007_199_254_740_991,
+            let count = Int(exactly: number)
+        else {
             throw ValidationError(field: path, "must be a non-negative integer")
         }
         return count

@@ -36,8 +36,9 @@ public struct Pattern: Equatable, Sendable {
     /// The largest bound of a counted repetition (`{n}`, `{n,}`, `{n,m}`).
     static let maximumRepetition = 1_000
     /// The most instructions a compiled pattern may have: the factor of the text length in the
-    /// time a match takes.
-    static let maximumProgramSize = 10_000
+    /// time a match takes (at this size, a 1 MiB string with every state active takes a few
+    /// seconds in the worst case, well inside the request timeout).
+    static let maximumProgramSize = 2_000
     /// How deep groups may nest; the parser and compiler recurse on the pattern (never the text).
     static let maximumNesting = 100
 

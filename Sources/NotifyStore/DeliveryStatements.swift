@@ -19,7 +19,7 @@ enum DeliveryStatements {
           AND e.merchant = d.merchant AND e.event_id = d.event_id
           AND m.merchant = d.merchant
         RETURNING d.merchant, d.event_id, d.attempt, d.trigger, e.request_method, e.request_url,
-                  e.request_headers, e.payload, m.signing_secret
+                  e.request_headers, e.payload, e.error, m.signing_secret
         """)
 
     /// Records a batch of attempts, only for deliveries whose lease (`lease_token`) is still this sweep's: the

@@ -70,6 +70,9 @@ public struct DeliveryStore {
             var headers: [HTTPHeader] = []
             var payload = JSON.null
             var defect: String?
+            if let error = try row.optionalString("error") {
+                defect = "the delivery URL could not be built: \(error)"
+            }
             do {
                 headers = (try row.json("request_headers").objectValue ?? [:]).sorted { $0.key < $1.key }.map {
                     HTTPHeader(name: $0.key, value: $0.value.stringValue ?? "")

@@ -13,7 +13,8 @@ public struct EventFilter: Sendable {
 }
 
 /// Events and their attempts as the Notification API shows them (DESIGN §4.4): newest first,
-/// secrets in request headers redacted, latest attempt summarised on the event.
+/// secrets in request headers redacted, latest attempt summarised on the event. Each read runs in
+/// one snapshot, so an event's `attemptCount` always agrees with its `attempts`.
 public struct EventStore {
     private let connection: Connection
 
@@ -28,15 +29,18 @@ public struct EventStore {
         let parameters: [any SQLParameter] = [
             merchant, filter.orderId, filter.scope, filter.status, filter.channel, filter.adapterId, filter.reference,
         ]
-        let rows = try connection.query(EventStatements.page, parameters + [limit, offset]).all
-        let total = try connection.query(EventStatements.count, parameters).first?.int("total") ?? 0
-        return (try render(rows, merchant: merchant), total)
+        return try connection.transaction(snapshot: true) {
+            let rows = try connection.query(EventStatements.page, parameters + [limit, offset]).all
+            let total = try connection.query(EventStatements.count, parameters).first?.int("total") ?? 0
+            return (try render(rows, merchant: merchant), total)
+        }
     }
 
     public func event(merchant: String, eventId: String) throws -> JSON? {
         guard UUIDFormat.isValid(eventId) else { return nil }
-        let rows = try connection.query(EventStatements.one, [merchant, eventId]).all
-        return try render(rows, merchant: merchant).first
+        return try connection.transaction(snapshot: true) {
+            try render(try connection.query(EventStatements.one, [merchant, eventId]).all, merchant: merchant).first
+        }
     }
 
     /// Schedules a manual attempt. Returns `false` when the merchant has no such event.

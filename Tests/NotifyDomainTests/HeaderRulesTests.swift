@@ -90,3 +90,16 @@ struct HeaderRulesTests {
             ])
     }
 }
+
+@Suite struct ConfigurationRedactionTests {
+    @Test func secretHeadersOfConfiguredNotificationsAreMasked() throws {
+        let document = try JSON.parse(
+            #"{"id":"psp","order":{"notifications":[{"url":"http://h/x","headers":{"X-Api-Key":"k1","Accept":"a"}},"#
+                + #"{"url":"http://h/y"}]},"adapter":{"token":"kept"}}"#)
+        let redacted = HeaderRules.redactedConfiguration(document)
+        let notifications = try #require(redacted["order"]?["notifications"]?.arrayValue)
+        #expect(notifications[0]["headers"] == .object(["X-Api-Key": .string("***"), "Accept": .string("a")]))
+        #expect(notifications[1] == document["order"]?["notifications"]?.arrayValue?[1])
+        #expect(redacted["adapter"] == document["adapter"])
+    }
+}

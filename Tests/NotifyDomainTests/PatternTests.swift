@@ -224,7 +224,7 @@ struct PatternTests {
                 "a{1,99999999999999999999}",
                 "pattern too large: repetition '{1,99999999999999999999}' at position 1 has a bound above 1000"
             ),
-            ("(a{100}){101}", "pattern too large: it compiles to more than 10000 states"),
+            ("(a{100}){21}", "pattern too large: it compiles to more than 2000 states"),
             (
                 String(repeating: "(", count: 101) + String(repeating: ")", count: 101),
                 "pattern too large: groups nested more than 100 deep at position 100"
@@ -240,7 +240,7 @@ struct PatternTests {
     @Test("the largest accepted patterns compile")
     func limits() throws {
         _ = try Pattern(String(repeating: "a", count: 1024))
-        _ = try Pattern("(a{99}){100}")
+        _ = try Pattern("(a{99}){20}")
         _ = try Pattern(String(repeating: "(", count: 100) + String(repeating: ")", count: 100))
     }
 

@@ -110,7 +110,7 @@ struct SchemaFuzzTests {
     static func expectedValid(keyword: String, value: JSON) -> Bool? {
         func isCount(_ value: JSON) -> Bool {
             guard case .number(let number) = value else { return false }
-            return number >= 0 && number.rounded(.towardZero) == number && number < 9e18
+            return number >= 0 && number.rounded(.towardZero) == number && number <= 9_007_199_254_740_991
         }
         func all(_ values: [JSON]) -> Bool? {
             var result: Bool? = true

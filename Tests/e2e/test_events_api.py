@@ -510,8 +510,6 @@ def test_secret_header_values_are_never_shown(api: Api, receiver: Receiver) -> N
         assert "***" in response.text, f"{response.request.method} {response.request.path_url}: {response.text[:300]}"
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: PUT/GET of a channel configuration echo the secret header "
-                                       "values of order.notifications in clear (DESIGN §4.2: '***' in every response)")
 def test_configuration_responses_redact_secret_headers(api: Api, merchant: Merchant) -> None:
     secret = "key-" + secrets.token_hex(8)
     path = f"/api/v1/configuration/merchants/{merchant.id}/channels/web/configurations/psp"

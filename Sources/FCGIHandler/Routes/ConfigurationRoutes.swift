@@ -35,7 +35,7 @@ enum ConfigurationRoutes {
             let created = try ConfigurationStore(connection: try context.database.connection()).put(
                 merchant: context.merchant, channel: channel, id: id, active: active, document: .object(document),
                 timestamp: context.ids.timestamp)
-            return .json(created ? 201 : 200, .object(document))
+            return .json(created ? 201 : 200, HeaderRules.redactedConfiguration(.object(document)))
         }
         router.add("GET", path) { context in
             let (channel, id) = try target(context)
@@ -43,7 +43,7 @@ enum ConfigurationRoutes {
             guard let document = try store.get(merchant: context.merchant, channel: channel, id: id) else {
                 throw APIError.notFound("no configuration '\(id)' in channel '\(channel)'")
             }
-            return .json(200, document)
+            return .json(200, HeaderRules.redactedConfiguration(document))
         }
         router.add("DELETE", path) { context in
             let (channel, id) = try target(context)
