@@ -12,21 +12,41 @@ enum EventStatements {
         request_method, request_url, request_headers
         """
 
-    /// Each filter is `$n IS NULL OR column = $n`, so one prepared statement serves every combination.
-    static let filters = """
-        merchant = $1
-          AND ($2::uuid IS NULL OR order_id = $2::uuid)
-          AND ($3::text IS NULL OR scope = $3)
-          AND ($4::text IS NULL OR status = $4)
-          AND ($5::text IS NULL OR channel = $5)
-          AND ($6::text IS NULL OR adapter_id = $6)
-          AND ($7::text IS NULL OR reference = $7)
-        """
+    /// The filterable columns with their casts, in parameter order after the merchant.
+    static let filterColumns: [(column: String, cast: String)] = [
+        ("order_id", "::uuid"), ("scope", ""), ("status", ""), ("channel", ""), ("adapter_id", ""), ("reference", ""),
+    ]
 
-    static let page = Statement(
-        "events_page",
-        "SELECT \(columns) FROM events WHERE \(filters) ORDER BY event_id DESC LIMIT $8::integer OFFSET $9::integer")
-    static let count = Statement("events_count", "SELECT count(*) AS total FROM events WHERE \(filters)")
+    /// One statement per combination of filters present (a bit per filter), so every combination
+    /// gets a plan that uses its index: a single `$n IS NULL OR column = $n` statement would fall
+    /// back to a generic plan that scans every event of the merchant. Only the fixed column names
+    /// above go into the text; every value is a bound parameter.
+    static func page(filters mask: Int) -> Statement {
+        let (conditions, next) = whereClause(mask)
+        return Statement(
+            "events_page_\(mask)",
+            """
+            SELECT \(columns) FROM events WHERE \(conditions)
+            ORDER BY event_id DESC LIMIT $\(next)::integer OFFSET $\(next + 1)::integer
+            """)
+    }
+
+    static func count(filters mask: Int) -> Statement {
+        Statement("events_count_\(mask)", "SELECT count(*) AS total FROM events WHERE \(whereClause(mask).conditions)")
+    }
+
+    /// `merchant = $1 AND order_id = $2::uuid AND ...` for the filters in `mask`, and the next
+    /// parameter number.
+    private static func whereClause(_ mask: Int) -> (conditions: String, next: Int) {
+        var conditions = ["merchant = $1"]
+        var next = 2
+        for (bit, filter) in filterColumns.enumerated() where mask & (1 << bit) != 0 {
+            conditions.append("\(filter.column) = $\(next)\(filter.cast)")
+            next += 1
+        }
+        return (conditions.joined(separator: " AND "), next)
+    }
+
     static let one = Statement(
         "event_select", "SELECT \(columns) FROM events WHERE merchant = $1 AND event_id = $2::uuid")
     static let attempts = Statement(
@@ -57,5 +77,7 @@ enum EventStatements {
         RETURNING e.event_id
         """)
 
-    static var all: [Statement] { [page, count, one, attempts, retry] }
+    static var all: [Statement] {
+        (0..<(1 << filterColumns.count)).flatMap { [page(filters: $0), count(filters: $0)] } + [one, attempts, retry]
+    }
 }

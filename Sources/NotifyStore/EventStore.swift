@@ -26,12 +26,17 @@ public struct EventStore {
     public func page(merchant: String, filter: EventFilter, offset: Int, limit: Int) throws -> (
         events: [JSON], total: Int
     ) {
-        let parameters: [any SQLParameter] = [
-            merchant, filter.orderId, filter.scope, filter.status, filter.channel, filter.adapterId, filter.reference,
-        ]
+        let values = [filter.orderId, filter.scope, filter.status, filter.channel, filter.adapterId, filter.reference]
+        var mask = 0
+        var parameters: [any SQLParameter] = [merchant]
+        for (bit, value) in values.enumerated() {
+            guard let value else { continue }
+            mask |= 1 << bit
+            parameters.append(value)
+        }
         return try connection.transaction(snapshot: true) {
-            let rows = try connection.query(EventStatements.page, parameters + [limit, offset]).all
-            let total = try connection.query(EventStatements.count, parameters).first?.int("total") ?? 0
+            let rows = try connection.query(EventStatements.page(filters: mask), parameters + [limit, offset]).all
+            let total = try connection.query(EventStatements.count(filters: mask), parameters).first?.int("total") ?? 0
             return (try render(rows, merchant: merchant), total)
         }
     }
