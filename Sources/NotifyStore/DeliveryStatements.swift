@@ -42,23 +42,24 @@ enum DeliveryStatements {
                 lease_token = NULL, retry_requested = false, attempt = o.automatic_attempts
             FROM outcome AS o
             WHERE d.merchant = o.merchant AND d.event_id = o.event_id AND d.lease_token = o.lease_token
-            RETURNING d.merchant, d.event_id, d.due_at
+            RETURNING d.merchant, d.event_id, d.due_at, o.attempt_id, o.attempted_at, o.status_code,
+                      o.response_body, o.duration_ms, o.error, o.trigger, o.status
         ),
         recorded AS (
             UPDATE events AS e
-            SET status = CASE WHEN owned.due_at IS NOT NULL AND o.status <> 'succeeded' THEN 'pending' ELSE o.status END,
+            SET status = CASE WHEN owned.due_at IS NOT NULL AND owned.status <> 'succeeded' THEN 'pending'
+                              ELSE owned.status END,
                 attempt_count = e.attempt_count + 1, next_attempt_at = owned.due_at,
-                last_attempt_at = o.attempted_at, last_status_code = o.status_code,
-                last_response_body = o.response_body
-            FROM outcome AS o JOIN owned USING (merchant, event_id)
-            WHERE e.merchant = o.merchant AND e.event_id = o.event_id
+                last_attempt_at = owned.attempted_at, last_status_code = owned.status_code,
+                last_response_body = owned.response_body
+            FROM owned
+            WHERE e.merchant = owned.merchant AND e.event_id = owned.event_id
             RETURNING e.event_id
         )
         INSERT INTO attempts (merchant, event_id, attempt_id, attempted_at, status_code, response_body, duration_ms,
                               error, trigger)
-        SELECT o.merchant, o.event_id, o.attempt_id, o.attempted_at, o.status_code, o.response_body, o.duration_ms,
-               o.error, o.trigger
-        FROM outcome AS o JOIN owned USING (merchant, event_id)
+        SELECT merchant, event_id, attempt_id, attempted_at, status_code, response_body, duration_ms, error, trigger
+        FROM owned
         """)
 
     /// When the next delivery is due (for `--follow` to sleep until then).

@@ -12,7 +12,7 @@ struct SweepRunner {
     /// The longest `--follow` sleeps without looking at the queue (catches retries coming due).
     static let idlePoll = 1.0
     /// How long one turn of the loop waits on the network while deliveries are in flight.
-    static let busyWaitMs: Int32 = 20
+    static let busyWaitMs: Int32 = 5
 
     let config: SweepConfig
     let sweeper: Sweeper
@@ -34,7 +34,7 @@ struct SweepRunner {
         var attempts = 0
         var drained = false
         while true {
-            if !drained && !stopRequested && Date() < deadline && sweeper.room > 0 {
+            if !drained && !stopRequested && Date() < deadline && sweeper.wantsMore {
                 let wanted = sweeper.room
                 drained = try sweeper.claim(connection) < wanted
             }
@@ -59,7 +59,7 @@ struct SweepRunner {
                     woken = try current.waitForNotification(timeout: min(max(wait, 0.02), Self.idlePoll))
                 }
                 let due = woken || Date().timeIntervalSince(lastClaim) >= 0.25 || sweeper.busy == 0
-                if !stopRequested && due && sweeper.room > 0 {
+                if !stopRequested && due && sweeper.wantsMore {
                     let wanted = sweeper.room
                     let claimed = try sweeper.claim(current)
                     lastClaim = claimed == wanted ? .distantPast : Date()
