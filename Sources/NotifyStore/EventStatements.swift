@@ -1,4 +1,4 @@
-/// The SQL of the Notification API (DESIGN §4.4): filtered event pages, attempts, manual retry.
+/// The SQL of the Notification API (DESIGN §4.4): filtered event pages with their attempts, manual retry.
 enum EventStatements {
     /// RFC 3339 UTC with milliseconds, the API's one timestamp form.
     static func rfc3339(_ column: String) -> String {
@@ -9,7 +9,17 @@ enum EventStatements {
         event_id, \(rfc3339("created_at")) AS created_at, merchant, channel, order_id, notification_id, reference,
         adapter_id, scope, status, attempt_count, \(rfc3339("next_attempt_at")) AS next_attempt_at,
         \(rfc3339("last_attempt_at")) AS last_attempt_at, last_status_code, last_response_body, error,
-        request_method, request_url, request_headers
+        request_method, request_url, request_headers, \(attemptsJSON) AS attempts
+        """
+
+    /// The event's attempts as a JSON array, oldest first, in the same statement (and so the same
+    /// snapshot) as the event: `attemptCount` always agrees with `attempts`.
+    static let attemptsJSON = """
+        (SELECT coalesce(json_agg(json_build_object(
+                    'id', a.attempt_id, 'timestamp', \(rfc3339("a.attempted_at")), 'statusCode', a.status_code,
+                    'responseBody', a.response_body, 'durationMs', a.duration_ms, 'error', a.error,
+                    'trigger', a.trigger) ORDER BY a.attempted_at, a.attempt_id), '[]')
+         FROM attempts AS a WHERE a.merchant = events.merchant AND a.event_id = events.event_id)
         """
 
     /// The filterable columns with their casts, in parameter order after the merchant.
@@ -26,7 +36,7 @@ enum EventStatements {
         return Statement(
             "events_page_\(mask)",
             """
-            SELECT \(columns) FROM events WHERE \(conditions)
+            SELECT \(columns), count(*) OVER () AS total FROM events WHERE \(conditions)
             ORDER BY event_id DESC LIMIT $\(next)::integer OFFSET $\(next + 1)::integer
             """)
     }
@@ -49,15 +59,6 @@ enum EventStatements {
 
     static let one = Statement(
         "event_select", "SELECT \(columns) FROM events WHERE merchant = $1 AND event_id = $2::uuid")
-    static let attempts = Statement(
-        "attempts_select",
-        """
-        SELECT event_id, attempt_id, \(rfc3339("attempted_at")) AS attempted_at, status_code, response_body,
-               duration_ms, error, trigger
-        FROM attempts WHERE merchant = $1 AND event_id = ANY($2::uuid[])
-        ORDER BY attempted_at, attempt_id
-        """)
-
     /// Schedules one manual attempt now: at once when no sweep holds the delivery, else right after
     /// the attempt in flight (`retry_requested`). Events that never got a delivery row get one.
     static let retry = Statement(
@@ -78,6 +79,6 @@ enum EventStatements {
         """)
 
     static var all: [Statement] {
-        (0..<(1 << filterColumns.count)).flatMap { [page(filters: $0), count(filters: $0)] } + [one, attempts, retry]
+        (0..<(1 << filterColumns.count)).flatMap { [page(filters: $0), count(filters: $0)] } + [one, retry]
     }
 }

@@ -13,8 +13,9 @@ public struct EventFilter: Sendable {
 }
 
 /// Events and their attempts as the Notification API shows them (DESIGN §4.4): newest first,
-/// secrets in request headers redacted, latest attempt summarised on the event. Each read runs in
-/// one snapshot, so an event's `attemptCount` always agrees with its `attempts`.
+/// secrets in request headers redacted, latest attempt summarised on the event. A page is one
+/// statement (events, their attempts and the total), so an event's `attemptCount` always agrees
+/// with its `attempts`.
 public struct EventStore {
     private let connection: Connection
 
@@ -34,18 +35,17 @@ public struct EventStore {
             mask |= 1 << bit
             parameters.append(value)
         }
-        return try connection.transaction(snapshot: true) {
-            let rows = try connection.query(EventStatements.page(filters: mask), parameters + [limit, offset]).all
-            let total = try connection.query(EventStatements.count(filters: mask), parameters).first?.int("total") ?? 0
-            return (try render(rows, merchant: merchant), total)
+        let rows = try connection.query(EventStatements.page(filters: mask), parameters + [limit, offset]).all
+        var total = try rows.first?.int("total") ?? 0
+        if rows.isEmpty && offset > 0 {
+            total = try connection.query(EventStatements.count(filters: mask), parameters).first?.int("total") ?? 0
         }
+        return (try rows.map(Self.event), total)
     }
 
     public func event(merchant: String, eventId: String) throws -> JSON? {
         guard UUIDFormat.isValid(eventId) else { return nil }
-        return try connection.transaction(snapshot: true) {
-            try render(try connection.query(EventStatements.one, [merchant, eventId]).all, merchant: merchant).first
-        }
+        return try connection.query(EventStatements.one, [merchant, eventId]).first.map(Self.event)
     }
 
     /// Schedules a manual attempt. Returns `false` when the merchant has no such event.
@@ -58,17 +58,7 @@ public struct EventStore {
         }
     }
 
-    private func render(_ rows: [Row], merchant: String) throws -> [JSON] {
-        guard !rows.isEmpty else { return [] }
-        let ids = try rows.map { try $0.string("event_id") }
-        var attempts: [String: [JSON]] = [:]
-        for row in try connection.query(EventStatements.attempts, [merchant, SQLArray(ids)]).all {
-            attempts[try row.string("event_id"), default: []].append(try Self.attempt(row))
-        }
-        return try rows.map { try Self.event($0, attempts: attempts[try $0.string("event_id")] ?? []) }
-    }
-
-    private static func event(_ row: Row, attempts: [JSON]) throws -> JSON {
+    private static func event(_ row: Row) throws -> JSON {
         let headers = (try row.json("request_headers").objectValue ?? [:]).map {
             HTTPHeader(name: $0.key, value: $0.value.stringValue ?? "")
         }
@@ -90,24 +80,12 @@ public struct EventStore {
             "statusCode": try row.optionalInt("last_status_code").map { .number(Double($0)) } ?? .null,
             "responseBody": optional(try row.optionalString("last_response_body")),
             "error": optional(try row.optionalString("error")),
-            "attempts": .array(attempts),
+            "attempts": try row.json("attempts"),
             "request": .object([
                 "method": .string(try row.string("request_method")),
                 "url": .string(try row.string("request_url")),
                 "headers": .object(Dictionary(redacted) { first, _ in first }),
             ]),
-        ])
-    }
-
-    private static func attempt(_ row: Row) throws -> JSON {
-        .object([
-            "id": .string(try row.string("attempt_id")),
-            "timestamp": .string(try row.string("attempted_at")),
-            "statusCode": try row.optionalInt("status_code").map { .number(Double($0)) } ?? .null,
-            "responseBody": optional(try row.optionalString("response_body")),
-            "durationMs": .number(Double(try row.int("duration_ms"))),
-            "error": optional(try row.optionalString("error")),
-            "trigger": .string(try row.string("trigger")),
         ])
     }
 

@@ -46,14 +46,12 @@ public final class Connection {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    /// - Parameter snapshot: a read-only transaction whose statements all see one snapshot
-    ///   (`REPEATABLE READ`), for reads that must agree with each other (an event and its attempts).
     @discardableResult
-    public func transaction<T>(snapshot: Bool = false, _ body: () throws -> T) throws -> T {
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
         if transactionDepth == 0 && PQstatus(handle) != CONNECTION_OK {
             try reconnect(after: StoreError(kind: .unavailable, message: lastError))
         }
-        try command(snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
+        try command("BEGIN")
         transactionDepth += 1
         do {
             let value = try body()
