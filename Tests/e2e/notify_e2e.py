@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import subprocess
 import threading
 import time
@@ -460,28 +461,25 @@ def run_sql(script: str, **variables: str) -> str:
     return result.stdout
 
 
-class Sweep:
-    """A `notify-sweep ARGS` process of a test's own (cron mode unless ARGS has --follow), on the
-    test database and allowed to deliver to 127.0.0.1/32 only; its output goes to `log_path`.
-    It runs next to the shared `--follow` sweep of scripts/test. `stop()` ends it (SIGTERM, then
-    SIGKILL); the `sweeps` fixture stops every sweep it started."""
+class Service:
+    """A process of a test's own in its own session (so its children can be signalled with it),
+    output to `log_path`. `stop()` sends SIGTERM, then SIGKILL to the whole process group."""
 
-    def __init__(self, *args: str, log_path: str, extra_env: dict[str, str] | None = None):
-        self.command = [os.path.join(env("NOTIFY_BIN"), "notify-sweep"), *args]
-        self.environment = dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"),
-                                NOTIFY_ALLOW_TARGETS="127.0.0.1/32", **(extra_env or {}))
+    def __init__(self, command: list[str], environment: dict[str, str], log_path: str):
+        self.command = command
+        self.environment = environment
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "Sweep":
-        with open(self.log_path, "wb") as log:
+    def start(self) -> "Service":
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(self.command, env=self.environment, stdin=subprocess.DEVNULL,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         return self
 
     @property
     def pid(self) -> int:
-        assert self.process is not None, "sweep not started"
+        assert self.process is not None, "not started"
         return self.process.pid
 
     def running(self) -> bool:
@@ -489,10 +487,38 @@ class Sweep:
 
     def log(self) -> str:
         try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as file:
-                return file.read()
+            return Path(self.log_path).read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             return ""
+
+    def stop(self, grace: float = 5.0) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the group of the process we started (workers too)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.process.poll() is None:
+            self.process.wait(timeout=10)
+
+
+class Sweep(Service):
+    """A `notify-sweep ARGS` process of a test's own (cron mode unless ARGS has --follow), on the
+    test database and allowed to deliver to 127.0.0.1/32 only; its output goes to `log_path`.
+    It runs next to the shared `--follow` sweep of scripts/test. `stop()` ends it (SIGTERM, then
+    SIGKILL); the `sweeps` fixture stops every sweep it started."""
+
+    def __init__(self, *args: str, log_path: str, extra_env: dict[str, str] | None = None):
+        super().__init__([os.path.join(env("NOTIFY_BIN"), "notify-sweep"), *args],
+                         dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"),
+                              NOTIFY_ALLOW_TARGETS="127.0.0.1/32", **(extra_env or {})),
+                         log_path)
 
     def wait(self, timeout: float) -> int:
         """Waits for the sweep to exit; returns its exit status (fails, with its log, after timeout)."""
@@ -509,17 +535,6 @@ class Sweep:
             self.process.send_signal(sig)
             if sig == signal.SIGKILL:
                 self.process.wait(timeout=10)
-
-    def stop(self, grace: float = 5.0) -> None:
-        if not self.running():
-            return
-        assert self.process is not None
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
 
     def log_messages(self, message: str) -> list[dict[str, Any]]:
         """The JSON log lines of this sweep whose `msg` is `message`."""
@@ -541,7 +556,6 @@ class Sweep:
 import secrets  # noqa: E402 - this section's imports stay with it
 import socket  # noqa: E402
 import struct  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository (Tests/e2e/../..)."""
@@ -752,53 +766,6 @@ def fcgi_request(socket_path: str, method: str, path: str, *, headers: dict[str,
 
 
 # -- processes and databases of a test's own
-
-class Service:
-    """A process of a test's own in its own session (so its children can be signalled with it),
-    output to `log_path`. `stop()` sends SIGTERM, then SIGKILL to the whole process group."""
-
-    def __init__(self, command: list[str], environment: dict[str, str], log_path: str):
-        self.command = command
-        self.environment = environment
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> "Service":
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command, env=self.environment, stdin=subprocess.DEVNULL,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None, "not started"
-        return self.process.pid
-
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def log(self) -> str:
-        try:
-            return Path(self.log_path).read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def stop(self, grace: float = 5.0) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # the group of the process we started (workers too)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self.process.poll() is None:
-            self.process.wait(timeout=10)
-
 
 def children(pid: int) -> set[int]:
     """Live (not zombie) child processes of `pid`."""
