@@ -13,8 +13,7 @@ struct Identifiers {
     /// A new UUIDv7: time-ordered, so "newest first" is an index scan.
     func makeId() -> String {
         var generator = SystemRandomNumberGenerator()
-        let random = (0..<10).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return UUIDv7.make(unixMillis: UInt64(max(0, now.timeIntervalSince1970 * 1000)), random: random)
+        return UUIDv7.make(unixMillis: UInt64(max(0, now.timeIntervalSince1970 * 1000)), using: &generator)
     }
 
     /// Stamps and ids read from the clock when the store asks (after it has locked the order).

@@ -20,6 +20,17 @@ public enum UUIDv7 {
         return format(bytes)
     }
 
+    /// A UUIDv7 with its random bits drawn from `generator` (two 64-bit draws: one system call
+    /// with `SystemRandomNumberGenerator`, not one per byte).
+    public static func make(unixMillis: UInt64, using generator: inout some RandomNumberGenerator) -> String {
+        let high = generator.next()
+        let low = generator.next()
+        let random =
+            (0..<8).map { UInt8(truncatingIfNeeded: high >> UInt64($0 * 8)) }
+            + (0..<2).map { UInt8(truncatingIfNeeded: low >> UInt64($0 * 8)) }
+        return make(unixMillis: unixMillis, random: random)
+    }
+
     /// The millisecond timestamp of a canonical UUIDv7, or `nil` when `text` is not one.
     public static func unixMillis(of text: String) -> UInt64? {
         guard isValid(text) else { return nil }

@@ -7,13 +7,14 @@ public struct WebhookMessage: Equatable, Sendable {
     public let body: [UInt8]
 
     /// - Parameters:
+    ///   - payload: the frozen delivery body (JSON text as stored); sent as it is, signed byte for byte.
     ///   - timestamp: unix seconds of this attempt (`webhook-timestamp`).
     ///   - userAgent: e.g. `notify/0.1.0`.
     public init(
-        eventId: String, method: DeliveryMethod, headers: [HTTPHeader], payload: JSON, signature: WebhookSignature,
-        timestamp: Int64, userAgent: String
+        eventId: String, method: DeliveryMethod, headers: [HTTPHeader], payload: [UInt8],
+        signature: WebhookSignature, timestamp: Int64, userAgent: String
     ) {
-        let body = method.hasBody ? payload.serializedBytes : []
+        let body = method.hasBody ? payload : []
         var all = headers
         let names = Set(headers.map { $0.name.lowercased() })
         if method.hasBody && !names.contains("content-type") {

@@ -9,7 +9,8 @@ public struct ClaimedDelivery: Sendable {
     public let method: DeliveryMethod
     public let url: String
     public let headers: [HTTPHeader]
-    public let payload: JSON
+    /// The frozen body as stored (JSON text): sent as it is, never parsed and serialized again.
+    public let payload: [UInt8]
     public let signingSecret: String
     /// The lease this claim holds; the write-back of the attempt must present it.
     public let leaseToken: String
@@ -68,7 +69,7 @@ public struct DeliveryStore {
     public func claim(now: String, limit: Int, leaseUntil: String, leaseToken: String) throws -> [ClaimedDelivery] {
         try connection.query(DeliveryStatements.claim, [now, limit, leaseUntil, leaseToken]).all.map { row in
             var headers: [HTTPHeader] = []
-            var payload = JSON.null
+            let payload = Array(try row.string("payload").utf8)
             var defect: String?
             if let error = try row.optionalString("error") {
                 defect = "the delivery URL could not be built: \(error)"
@@ -77,7 +78,6 @@ public struct DeliveryStore {
                 headers = (try row.json("request_headers").objectValue ?? [:]).sorted { $0.key < $1.key }.map {
                     HTTPHeader(name: $0.key, value: $0.value.stringValue ?? "")
                 }
-                payload = try row.json("payload")
             } catch {
                 defect = "the stored request cannot be read: \(error)"
             }

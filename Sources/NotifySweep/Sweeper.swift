@@ -13,6 +13,8 @@ final class Sweeper {
     let config: SweepConfig
     let deliverer: HTTPDeliverer
     let logger: Logger
+    /// The system's random source, for attempt ids.
+    private var random = SystemRandomNumberGenerator()
     /// Deliveries in flight by request id, with the time they were claimed.
     private var inFlight: [String: (delivery: ClaimedDelivery, claimedAt: Date)] = [:]
     /// Finished attempts not yet written back, and when the oldest of them finished.
@@ -122,16 +124,11 @@ final class Sweeper {
         return AttemptRecord(
             merchant: delivery.merchant, eventId: delivery.eventId,
             attemptId: UUIDv7.make(
-                unixMillis: UInt64(claimedAt.timeIntervalSince1970 * 1000), random: Self.randomBytes()),
+                unixMillis: UInt64(claimedAt.timeIntervalSince1970 * 1000), using: &random),
             attemptedAt: claimedAt.rfc3339, statusCode: outcome.statusCode,
             responseBody: outcome.statusCode == nil ? nil : outcome.responseBody, durationMs: outcome.durationMs,
             error: error, manual: delivery.manual, verdict: verdict,
             nextDue: verdict.retryIn.map { now.addingTimeInterval($0).rfc3339 }, leaseToken: delivery.leaseToken)
-    }
-
-    private static func randomBytes() -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<10).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 }
 

@@ -38,3 +38,25 @@ struct UUIDv7Tests {
         #expect(UUIDv7.unixMillis(of: text) == nil)
     }
 }
+
+@Suite struct UUIDv7GeneratorTests {
+    /// Counts up from a seed: deterministic draws for the test.
+    struct CountingGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 1
+            return state
+        }
+    }
+
+    @Test func drawsTwoWordsIntoTheRandomBits() {
+        var generator = CountingGenerator(state: 0x0102_0304_0506_0707)
+        let id = UUIDv7.make(unixMillis: 1_614_265_330_000, using: &generator)
+        #expect(UUIDv7.isValid(id))
+        #expect(UUIDv7.unixMillis(of: id) == 1_614_265_330_000)
+        let expected = UUIDv7.make(
+            unixMillis: 1_614_265_330_000, random: [0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0x09, 0x07])
+        #expect(id == expected)
+        #expect(generator.state == 0x0102_0304_0506_0709)
+    }
+}
