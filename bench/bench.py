@@ -682,24 +682,20 @@ class Bench:
         lock = bind(statements["lockOrder"], {1: ":merchant", 2: order})
         notifications = bind(statements["selectNotifications"], {1: ":merchant", 2: order})
         update = bind(statements["updateOrder"], {1: ":merchant", 2: order, 3: ":doc", 4: "now()"})
-        insert_event = bind(statements["insertEvent"], {
-            1: ":merchant", 2: event, 3: order, 4: ":channel", 5: ":notification", 6: "NULL", 7: "NULL",
-            8: ":scope", 9: ":status", 10: "now()", 11: ":method", 12: ":url", 13: ":headers", 14: ":payload",
-            15: "NULL"})
-        insert_delivery = bind(statements["insertDelivery"], {1: ":merchant", 2: event, 3: "now()"})
-        notify = statements["notifySweep"]
+        record_events = bind(statements["recordEvents"], {
+            1: ":merchant", 2: order, 3: ":channel", 4: "now()", 5: f"ARRAY[{event}]", 6: "ARRAY[:notification]",
+            7: "ARRAY[NULL]", 8: "ARRAY[NULL]", 9: "ARRAY[:scope]", 10: "ARRAY[:method]", 11: "ARRAY[:url]",
+            12: "ARRAY[:headers]", 13: "ARRAY[:payload]", 14: "ARRAY[NULL]"})
         n = self.cfg["write_orders"]
         script = "\n".join([
-            "-- figure 2 baseline: the order-change transaction of OrderStore.change (OrderStatements.swift)",
+            "-- figure 2 baseline: the order-change transaction of OrderStore.change (OrderStatements.swift): lock, notifications, update, recordEvents",
             f"\\set n random({n + 1}, {2 * n})",
             "\\set eid random(1, 4000000000000000000)",
             "BEGIN;",
             lock + ";",
             notifications + ";",
             update + ";",
-            insert_event + ";",
-            insert_delivery + ";",
-            notify + ";",
+            record_events + ";",
             "END;",
             "",
         ])

@@ -45,10 +45,6 @@ public struct MerchantStore {
         guard let row = try connection.query(MerchantStatements.tokenOwner, [tokenHash]).first else { return nil }
         return TokenOwner(merchant: try row.string("merchant"), revoked: try row.bool("revoked"))
     }
-
-    public func signingSecret(merchant: String) throws -> String? {
-        try connection.query(MerchantStatements.signingSecret, [merchant]).first?.string("signing_secret")
-    }
 }
 
 enum MerchantStatements {
@@ -65,6 +61,4 @@ enum MerchantStatements {
         "merchant_rotate_secret", "UPDATE merchants SET signing_secret = $2 WHERE merchant = $1")
     static let tokenOwner = Statement(
         "token_owner", "SELECT merchant, revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE token_hash = $1")
-    static let signingSecret = Statement(
-        "merchant_signing_secret", "SELECT signing_secret FROM merchants WHERE merchant = $1")
 }

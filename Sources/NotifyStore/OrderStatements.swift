@@ -33,24 +33,41 @@ enum OrderStatements {
     static let deleteNotification = Statement(
         "notification_delete",
         "DELETE FROM order_notifications WHERE merchant = $1 AND order_id = $2::uuid AND notification_id = $3")
-    static let insertEvent = Statement(
-        "event_insert",
+    /// Records the events of one change, a pending delivery for each one that can be sent, and
+    /// one `NOTIFY` when any was queued: one statement per change, however many notifications fire.
+    /// An event whose URL could not be built is stored `failed` with its `error` and no delivery.
+    static let recordEvents = Statement(
+        "events_record",
         """
-        INSERT INTO events (merchant, event_id, order_id, channel, notification_id, adapter_id, reference, scope,
-                            status, created_at, request_method, request_url, request_headers, payload, error,
-                            next_attempt_at)
-        VALUES ($1, $2::uuid, $3::uuid, $4, $5, $6, $7, $8, $9, $10::timestamptz, $11, $12, $13::jsonb, $14::jsonb,
-                $15, CASE WHEN $9 = 'pending' THEN $10::timestamptz END)
+        WITH planned AS (
+            SELECT * FROM unnest($5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                                 $11::text[], $12::jsonb[], $13::jsonb[], $14::text[])
+                AS p(event_id, notification_id, adapter_id, reference, scope, request_method, request_url,
+                     request_headers, payload, error)
+        ),
+        inserted AS (
+            INSERT INTO events (merchant, event_id, order_id, channel, notification_id, adapter_id, reference, scope,
+                                status, created_at, request_method, request_url, request_headers, payload, error,
+                                next_attempt_at)
+            SELECT $1, event_id, $2::uuid, $3, notification_id, adapter_id, reference, scope,
+                   CASE WHEN error IS NULL THEN 'pending' ELSE 'failed' END, $4::timestamptz, request_method,
+                   request_url, request_headers, payload, error, CASE WHEN error IS NULL THEN $4::timestamptz END
+            FROM planned
+            RETURNING event_id, status
+        ),
+        queued AS (
+            INSERT INTO deliveries (merchant, event_id, due_at)
+            SELECT $1, event_id, $4::timestamptz FROM inserted WHERE status = 'pending'
+            RETURNING event_id
+        )
+        SELECT pg_notify('notify_deliveries', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
         """)
-    static let insertDelivery = Statement(
-        "delivery_insert",
-        "INSERT INTO deliveries (merchant, event_id, due_at) VALUES ($1, $2::uuid, $3::timestamptz)")
     static let notifySweep = Statement("deliveries_notify", "SELECT pg_notify('notify_deliveries', '')")
 
     static var all: [Statement] {
         [
             insertOrder, selectOrder, lockOrder, updateOrder, selectNotifications, insertNotification,
-            deleteNotification, insertEvent, insertDelivery, notifySweep,
+            deleteNotification, recordEvents, notifySweep,
         ]
     }
 }

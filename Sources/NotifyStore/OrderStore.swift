@@ -121,21 +121,19 @@ public struct OrderStore {
     }
 
     private func record(_ events: [PlannedEvent], order: OrderRecord, timestamp: String) throws {
-        for event in events {
-            let headers = JSON.object(Dictionary(event.headers.map { ($0.name, JSON.string($0.value)) }) { a, _ in a })
-            let status = event.error == nil ? "pending" : "failed"
-            try connection.query(
-                OrderStatements.insertEvent,
-                [
-                    order.merchant, event.id, order.orderId, order.channel, event.notificationId, event.adapterId,
-                    event.reference, event.scope, status, timestamp, event.method.rawValue, event.url, headers,
-                    event.payload, event.error,
-                ])
-            if event.error == nil {
-                try connection.query(OrderStatements.insertDelivery, [order.merchant, event.id, timestamp])
-            }
+        guard !events.isEmpty else { return }
+        let headers = events.map { event in
+            JSON.object(Dictionary(event.headers.map { ($0.name, JSON.string($0.value)) }) { first, _ in first })
         }
-        if events.contains(where: { $0.error == nil }) { try connection.query(OrderStatements.notifySweep) }
+        try connection.query(
+            OrderStatements.recordEvents,
+            [
+                order.merchant, order.orderId, order.channel, timestamp, SQLArray(events.map(\.id)),
+                SQLArray(events.map(\.notificationId)), SQLArray(events.map(\.adapterId)),
+                SQLArray(events.map(\.reference)), SQLArray(events.map(\.scope)),
+                SQLArray(events.map(\.method.rawValue)), SQLArray(events.map(\.url)), SQLArray(headers),
+                SQLArray(events.map(\.payload)), SQLArray(events.map(\.error)),
+            ])
     }
 
     /// Active configuration documents by id, read only when a notification's URL needs one.

@@ -14,6 +14,6 @@ extension MigrationStatements {
 
 extension MerchantStatements {
     static var all: [Statement] {
-        [insertMerchant, insertToken, addToken, revokeToken, rotateSecret, tokenOwner, signingSecret]
+        [insertMerchant, insertToken, addToken, revokeToken, rotateSecret, tokenOwner]
     }
 }

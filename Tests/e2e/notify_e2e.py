@@ -347,15 +347,7 @@ def db_rows(sql: str, **variables: str) -> list[dict[str, Any]]:
     Values are passed as psql variables, never spliced into the text: write `:'name'` in `sql`
     for a quoted literal of `variables["name"]`. `sql` is one SELECT without a trailing `;`.
     """
-    args = ["psql", env("NOTIFY_DATABASE_URL"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
-    for name, value in variables.items():
-        assert name.isidentifier(), name
-        args += ["-v", f"{name}={value}"]
-    script = f"SELECT coalesce(json_agg(row_to_json(q)), '[]'::json) FROM ({sql}) q;\n"
-    result = subprocess.run(args, input=script, capture_output=True, text=True, timeout=30)
-    if result.returncode != 0:
-        raise AssertionError(f"psql exited {result.returncode}: {result.stderr.strip()}\n{sql}")
-    return json.loads(result.stdout)
+    return sql_json(sql, **variables)
 
 
 def db_execute(sql: str, **variables: str) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from notify_e2e import (
+    ORDERS,
     Api,
     Merchant,
     ReceivedRequest,
@@ -27,8 +28,6 @@ from notify_e2e import (
     webhook_signature,
 )
 
-ORDERS = "/api/v0/checkout/orders"
-"""The orders collection (DESIGN §4.1)."""
 
 TIMEOUT_SECONDS = float(os.environ.get("NOTIFY_DELIVERY_TIMEOUT") or 15)
 """The shared sweep's attempt timeout (scripts/test sets NOTIFY_DELIVERY_TIMEOUT for it)."""

@@ -27,6 +27,7 @@ from typing import Any
 import requests
 
 from notify_e2e import (
+    ORDERS,
     PROBLEM_JSON,
     Api,
     Merchant,
@@ -40,7 +41,6 @@ from notify_e2e import (
     wait_healthy,
 )
 
-ORDERS = "/api/v0/checkout/orders"
 SEED = int(os.environ.get("NOTIFY_FUZZ_SEED") or 8)
 REQUESTS = int(os.environ.get("NOTIFY_FUZZ_REQUESTS") or 1200)
 THREADS = 4

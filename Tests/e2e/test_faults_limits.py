@@ -23,6 +23,7 @@ from typing import Any
 import requests
 
 from notify_e2e import (
+    ORDERS,
     EVENTS,
     Api,
     Merchant,
@@ -33,7 +34,6 @@ from notify_e2e import (
     wait_delivered,
 )
 
-ORDERS = "/api/v0/checkout/orders"
 MIB = 1024 * 1024
 FAST = 2.0
 """Seconds a read may take at these sizes (debug build, shared 2-core machine)."""

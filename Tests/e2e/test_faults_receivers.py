@@ -27,6 +27,7 @@ from typing import Any, Iterator
 import pytest
 
 from notify_e2e import (
+    ORDERS,
     STATE_SCOPE,
     Merchant,
     PrivateDatabase,
@@ -41,7 +42,6 @@ TIMEOUT = 3.0
 """The attempt timeout of the test's sweep (--timeout)."""
 ON_TIME = 1.0
 """Seconds within which a healthy receiver must get a delivery after the change that made it."""
-ORDERS = "/api/v0/checkout/orders"
 EVENTS = "/api/v0/checkout/notifications/events"
 
 

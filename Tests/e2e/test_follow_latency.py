@@ -7,10 +7,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from notify_e2e import Api, Merchant, Receiver, assert_signed
+from notify_e2e import ORDERS, Api, Merchant, Receiver, assert_signed
 
-ORDERS = "/api/v0/checkout/orders"
-"""The orders collection (DESIGN §4.1)."""
 
 
 def test_follow_delivers_an_order_change_in_well_under_a_second(

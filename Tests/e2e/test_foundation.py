@@ -14,9 +14,8 @@ from collections import Counter
 import pytest
 import requests
 
-from notify_e2e import TIMEOUT, Api, Merchant, assert_problem, env, media_type, notifyctl, notifyctl_json
+from notify_e2e import ORDERS, TIMEOUT, Api, Merchant, assert_problem, env, media_type, notifyctl, notifyctl_json
 
-ORDERS = "/api/v0/checkout/orders"
 
 
 def unknown_order_path() -> str:

@@ -31,19 +31,6 @@ struct HTTPRequest {
         remoteAddress = parameters["REMOTE_ADDR"] ?? ""
     }
 
-    init(
-        method: String, path: String, query: [(name: String, value: String)] = [], headers: [String: String] = [:],
-        body: [UInt8] = [], requestId: String = "", remoteAddress: String = "127.0.0.1"
-    ) {
-        self.method = method
-        self.path = path
-        self.query = query
-        self.headers = headers
-        self.body = body
-        self.requestId = requestId
-        self.remoteAddress = remoteAddress
-    }
-
     /// The body as a JSON value: 415 unless the content type is JSON, 400 when it does not parse.
     func jsonBody() throws -> JSON {
         let type = (headers["content-type"] ?? "").lowercased()

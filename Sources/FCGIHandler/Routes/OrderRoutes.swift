@@ -72,7 +72,7 @@ enum OrderRoutes {
 
     /// Runs one change of the order in the outbox transaction and answers with the order after it.
     static func change(
-        _ context: RequestContext, status: Int = 200, _ apply: (OrderRecord, String) throws -> OrderChange
+        _ context: RequestContext, _ apply: (OrderRecord, String) throws -> OrderChange
     ) throws -> HTTPResponse {
         let store = OrderStore(connection: try context.database.connection())
         let orderId = context.parameter("orderId")
@@ -87,7 +87,7 @@ enum OrderRoutes {
                     "order.id": "\(orderId)", "events": .stringConvertible(result.events.count),
                 ])
         }
-        return .json(status, result.order.json)
+        return .json(200, result.order.json)
     }
 
     static func refuseUnknownFields(_ object: [String: JSON], allowed: Set<String>) throws {
