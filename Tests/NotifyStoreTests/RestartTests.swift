@@ -18,6 +18,20 @@ extension StoreTests {
             #expect(try connection.query(statement).first?.int("n") == 0)
             #expect(connection.ping())
         }
+
+        /// A transaction whose connection was dropped while idle (a restart or a failover between two
+        /// requests) starts on a new connection instead of failing the request.
+        @Test(.enabled(if: restartScript != nil))
+        func transactionRecoversAfterServerRestart() throws {
+            let connection = try TestDatabase.migrated()
+            let statement = Statement("count_merchants_in_transaction", "SELECT count(*) AS n FROM merchants")
+            #expect(try connection.transaction { try connection.query(statement).first?.int("n") } == 0)
+
+            #expect(try runToCompletion(try #require(Self.restartScript)) == 0)
+
+            #expect(try connection.transaction { try connection.query(statement).first?.int("n") } == 0)
+            #expect(!connection.isInTransaction)
+        }
     }
 }
 

@@ -5,15 +5,41 @@ import NotifyDomain
 /// One libpq connection and the single owner of its `PGconn` (closed in `deinit`). Statements are
 /// prepared once per connection on first use, values are always bound parameters, and a
 /// connection that the server dropped (restart, failover) is re-opened on the next call; a
-/// statement outside a transaction is then retried once.
+/// statement outside a transaction, or the `BEGIN` of a transaction, is then retried once.
+/// With a multi-host conninfo (`host=a,b port=p,q target_session_attrs=read-write`) the re-opened
+/// connection goes to whichever host is the primary now.
 public final class Connection {
     private let handle: OpaquePointer
     private var prepared: Set<String> = []
     private var transactionDepth = 0
 
-    /// Opens a connection. - Parameter conninfo: a libpq conninfo string or URI.
+    /// Settings used unless the conninfo gives its own: a host that does not answer (down, or cut
+    /// off by the network) costs at most 2 s per host to connect, and 5 s of unacknowledged data on
+    /// an open connection ends it, so a caller gets an `unavailable` error instead of hanging for
+    /// the minutes TCP would take. Ignored for unix sockets.
+    static let defaultSettings: [(keyword: String, value: String)] = [
+        ("connect_timeout", "2"), ("tcp_user_timeout", "5000"),
+    ]
+
+    /// Opens a connection. - Parameter conninfo: a libpq conninfo string or URI; its own settings
+    /// win over `defaultSettings`.
     public init(conninfo: String) throws {
-        guard let handle = PQconnectdb(conninfo) else {
+        // Keywords before the expanded `dbname` entry are overridden by the conninfo's own values.
+        let keywords = Self.defaultSettings.map(\.keyword) + ["dbname"]
+        let values = Self.defaultSettings.map(\.value) + [conninfo]
+        let cKeywords: [UnsafeMutablePointer<CChar>?] = keywords.map { strdup($0) } + [nil]
+        let cValues: [UnsafeMutablePointer<CChar>?] = values.map { strdup($0) } + [nil]
+        defer { for pointer in cKeywords + cValues { free(pointer) } }
+        let opened = cKeywords.withUnsafeBufferPointer { keywordBuffer in
+            cValues.withUnsafeBufferPointer { valueBuffer in
+                keywordBuffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constKeywords in
+                    valueBuffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constValues in
+                        PQconnectdbParams(constKeywords.baseAddress, constValues.baseAddress, 1)
+                    }
+                }
+            }
+        }
+        guard let handle = opened else {
             throw StoreError(kind: .unavailable, message: "libpq could not allocate a connection")
         }
         self.handle = handle
@@ -51,18 +77,27 @@ public final class Connection {
         if transactionDepth == 0 && PQstatus(handle) != CONNECTION_OK {
             try reconnect(after: StoreError(kind: .unavailable, message: lastError))
         }
-        try command("BEGIN")
-        transactionDepth += 1
         do {
-            let value = try body()
-            transactionDepth -= 1
-            try command("COMMIT")
-            return value
+            try command("BEGIN")
+        } catch let error as StoreError where error.kind == .unavailable && transactionDepth == 0 {
+            // The server went away while the connection was idle: nothing was sent yet.
+            try reconnect(after: error)
+            try command("BEGIN")
+        }
+        transactionDepth += 1
+        let value: T
+        do {
+            value = try body()
         } catch {
             transactionDepth -= 1
             try? command("ROLLBACK")
             throw error
         }
+        transactionDepth -= 1
+        // A COMMIT that fails on a lost connection leaves the outcome unknown to us (the server may
+        // have committed it): the error says so, and the next call opens a new connection.
+        try command("COMMIT")
+        return value
     }
 
     /// Prepares a statement without running it: lets a test check every statement of the system
