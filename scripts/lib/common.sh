@@ -52,8 +52,8 @@ notify_ensure_packages() {
         made_policy=1
     fi
     {
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q &&
+            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
     } || rc=$?
     if ((made_policy)); then "${sudo[@]}" rm -f "$policy"; fi
     ((rc == 0)) || notify_die "apt-get install failed (exit $rc) for: ${missing[*]}"
@@ -180,4 +180,44 @@ notify_tail_logs() {
         printf '\n----- last lines of %s -----\n' "$f" >&2
         tail -n 40 "$f" >&2 || true
     done
+}
+
+# notify_json_field KEY < json: prints one top-level field of a JSON object.
+notify_json_field() {
+    python3 -c 'import json, sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"
+}
+
+# notify_demo_merchant DEMO_JSON BIN LOGDIR: makes sure the merchant `demo` exists (with
+# NOTIFY_DATABASE_URL) and that DEMO_JSON holds its token and signing secret: created on the first
+# run, reused after, renewed when the merchant exists but the file was lost. Sets
+# NOTIFY_DEMO_TOKEN and NOTIFY_DEMO_SECRET.
+notify_demo_merchant() {
+    local demo_json=$1 bin=$2 logdir=$3 rc=0 created token_json secret_json
+    created=$("$bin/notifyctl" merchant create demo 2>"$logdir/notifyctl.err") || rc=$?
+    case "$rc" in
+        0)
+            notify_log "created merchant demo"
+            (umask 077 && printf '%s\n' "$created" >"$demo_json")
+            ;;
+        3)
+            if [[ -s "$demo_json" ]] && notify_json_field token <"$demo_json" >/dev/null 2>&1 &&
+                notify_json_field signingSecret <"$demo_json" >/dev/null 2>&1; then
+                notify_log "reusing merchant demo ($demo_json)"
+            else
+                notify_log "merchant demo exists but $demo_json is missing: new token and signing secret"
+                token_json=$("$bin/notifyctl" token create demo)
+                secret_json=$("$bin/notifyctl" merchant rotate-secret demo)
+                (umask 077 && python3 -c 'import json, sys
+t, s = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(json.dumps({"merchant": "demo", "token": t["token"], "signingSecret": s["signingSecret"]}))' \
+                    "$token_json" "$secret_json" >"$demo_json")
+            fi
+            ;;
+        *)
+            cat "$logdir/notifyctl.err" >&2
+            notify_die "notifyctl merchant create demo failed (exit $rc)"
+            ;;
+    esac
+    NOTIFY_DEMO_TOKEN=$(notify_json_field token <"$demo_json")
+    NOTIFY_DEMO_SECRET=$(notify_json_field signingSecret <"$demo_json")
 }
