@@ -32,6 +32,28 @@ extension StoreTests {
             #expect(try connection.transaction { try connection.query(statement).first?.int("n") } == 0)
             #expect(!connection.isInTransaction)
         }
+
+        /// A COMMIT cut off by the loss of the connection (the primary died while it waited for its
+        /// standby) fails as `unavailable`, and the connection is usable again right after.
+        @Test func connectionRecoversAfterACommitLostWithTheServer() throws {
+            let conninfo = try TestDatabase.create()
+            let connection = try Connection(conninfo: conninfo)
+            let admin = try Connection(conninfo: conninfo)
+            let pid = Statement("own_backend_pid", "SELECT pg_backend_pid() AS pid")
+            let terminate = Statement("terminate_backend", "SELECT pg_terminate_backend($1::int, 5000) AS done")
+            do {
+                try connection.transaction {
+                    let backend = try #require(try connection.query(pid).first?.int("pid"))
+                    #expect(try admin.query(terminate, [backend]).first?.bool("done") == true)
+                }
+                Issue.record("the COMMIT on a terminated session succeeded")
+            } catch let error as StoreError {
+                #expect(error.kind == .unavailable)
+            }
+            #expect(!connection.isInTransaction)
+            #expect(try connection.query(pid).first?.int("pid") != nil)
+            #expect(try connection.transaction { try connection.query(pid).first?.int("pid") } != nil)
+        }
     }
 }
 
