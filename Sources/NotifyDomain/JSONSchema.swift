@@ -8,7 +8,9 @@
 /// `exclusiveMinimum`, `exclusiveMaximum` (numbers, draft 2020-12), `minLength`, `maxLength`
 /// (counted in characters), `pattern` (unanchored search, linear time: see ``Pattern``), `properties`,
 /// `required`, `items` (one schema for every element), `minItems`, `maxItems`, and the boolean
-/// schemas `true` and `false`.
+/// schemas `true` and `false`. The annotations `$schema`, `$id`, `$comment`, `title`,
+/// `description`, `examples`, `default`, `deprecated`, `readOnly`, `writeOnly` and `format` are
+/// accepted and ignored (``SchemaAnnotation``).
 public struct JSONSchema: Equatable, Sendable {
     /// The schema document as registered; two schemas are equal when their sources are.
     public let source: JSON

@@ -107,16 +107,28 @@ struct JSONSchemaTests {
     @Test(
         "unsupported keywords and wrong-typed values are refused with the keyword's path",
         arguments: [
-            (#"{"format":"email"}"#, "schema.format", "unsupported keyword 'format'"),
             (##"{"$ref":"#/x"}"##, "schema.$ref", "unsupported keyword '$ref'"),
+            (#"{"$defs":{}}"#, "schema.$defs", "unsupported keyword '$defs'"),
+            (
+                #"{"contentMediaType":"text/plain"}"#, "schema.contentMediaType",
+                "unsupported keyword 'contentMediaType'"
+            ),
+            (#"{"format":5}"#, "schema.format", "must be a string"),
+            (#"{"$schema":null}"#, "schema.$schema", "must be a string"),
+            (#"{"examples":"x"}"#, "schema.examples", "must be an array"),
+            (#"{"readOnly":"yes"}"#, "schema.readOnly", "must be a boolean"),
             (
                 #"{"additionalProperties":false}"#, "schema.additionalProperties",
                 "unsupported keyword 'additionalProperties'"
             ),
-            (#"{"title":"t"}"#, "schema.title", "unsupported keyword 'title'"),
+            (#"{"title":{"en":"t"}}"#, "schema.title", "must be a string"),
             (
-                #"{"properties":{"amount":{"format":"x"}}}"#, "schema.properties.amount.format",
-                "unsupported keyword 'format'"
+                #"{"properties":{"amount":{"description":1}}}"#, "schema.properties.amount.description",
+                "must be a string"
+            ),
+            (
+                #"{"title":"t","properties":{"a":{"format":"x","if":{}}}}"#, "schema.properties.a.if",
+                "unsupported keyword 'if'"
             ),
             (#"{"properties":{"amount":{"minimum":"3"}}}"#, "schema.properties.amount.minimum", "must be a number"),
             (
@@ -174,9 +186,34 @@ struct JSONSchemaTests {
 
     @Test("the first problem reported is deterministic: keywords are checked in sorted order")
     func deterministicError() throws {
-        let json = try JSON.parse(#"{"zzz":1,"maximum":"x","format":"y"}"#)
+        let json = try JSON.parse(#"{"zzz":1,"maximum":"x","format":"y","if":{}}"#)
         let error = #expect(throws: ValidationError.self) { try JSONSchema(json) }
-        #expect(error?.field == "schema.format")
+        #expect(error?.field == "schema.if")
+    }
+
+    @Test("annotations are accepted and change nothing about what validates")
+    func annotationsIgnored() throws {
+        let plain = try JSONSchema(JSON.parse(#"{"enum":["completed"]}"#))
+        let annotated = try JSONSchema(
+            JSON.parse(
+                #"""
+                {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://example.com/s",
+                 "$comment":"c","title":"Completed","description":"the order is done","examples":["completed"],
+                 "default":"completed","deprecated":false,"readOnly":true,"writeOnly":false,"format":"email",
+                 "enum":["completed"]}
+                """#))
+        let formatOnly = try JSONSchema(JSON.parse(#"{"type":"string","format":"date-time"}"#))
+        let nested = try JSONSchema(
+            JSON.parse(#"{"properties":{"at":{"format":"date","title":"t","minLength":3}},"description":"d"}"#))
+        for instance in [#""completed""#, #""accepted""#, "1", "null", #"{"at":"x"}"#, #"{"at":"2026-01-01"}"#] {
+            let value = try JSON.parse(instance)
+            #expect(annotated.validates(value) == plain.validates(value), "\(instance)")
+        }
+        #expect(formatOnly.validates(.string("not a date")))
+        #expect(!formatOnly.validates(.number(1)))
+        #expect(nested.validates(try JSON.parse(#"{"at":"abc"}"#)))
+        #expect(!nested.validates(try JSON.parse(#"{"at":"ab"}"#)))
+        #expect(try JSONSchema(JSON.parse(#"{"title":"anything goes"}"#)).validates(.null))
     }
 
     @Test("schemas are equal when their sources are")

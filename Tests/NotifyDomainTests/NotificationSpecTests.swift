@@ -140,8 +140,8 @@ struct NotificationSpecTests {
         (#"{"scope": "/a", "invoke": "https://h/", "url": "https://h/"}"#, "url", "unknown field 'url'"),
         (#"{"scope": "a", "invoke": "https://h/"}"#, "scope", "a JSON pointer must be empty or start with '/'"),
         (
-            #"{"scope": "/a", "invoke": "https://h/", "schema": {"format": "email"}}"#, "schema.format",
-            "unsupported keyword 'format'"
+            #"{"scope": "/a", "invoke": "https://h/", "schema": {"format": "email", "if": {}}}"#, "schema.if",
+            "unsupported keyword 'if'"
         ),
         (#"{"scope": "/a"}"#, "invoke", "is required"),
         (#"{"scope": "/a", "invoke": "https://h/{order.id"}"#, "invoke", "unbalanced '{' in URL template"),

@@ -82,7 +82,12 @@ struct SchemaFuzzTests {
         "maxItems",
     ]
     static let unsupported = [
-        "format", "$ref", "additionalProperties", "if", "then", "Minimum", "contains", "uniqueItems", "$schema", "",
+        "$ref", "additionalProperties", "if", "then", "Minimum", "contains", "uniqueItems", "$defs", "Format", "",
+    ]
+    /// Annotations, accepted and ignored when their value has the meta-schema's type.
+    static let annotations = [
+        "$schema", "$id", "$comment", "title", "description", "examples", "default", "deprecated", "readOnly",
+        "writeOnly", "format",
     ]
     static let typeNames = ["null", "boolean", "object", "array", "number", "integer", "string"]
     static let validPatterns = ["^a", "[0-9]+", "^(ab|c)*$", "\\d{2,3}", "é", "^$", ".*", "x|y", "[^/]+", "\\."]
@@ -150,6 +155,10 @@ struct SchemaFuzzTests {
             guard let names = value.arrayValue else { return false }
             let strings = names.compactMap(\.stringValue)
             return strings.count == names.count && Set(strings).count == strings.count
+        case "$schema", "$id", "$comment", "title", "description", "format": return value.stringValue != nil
+        case "examples": return value.arrayValue != nil
+        case "deprecated", "readOnly", "writeOnly": return value.boolValue != nil
+        case "default": return true
         default: return false
         }
     }
@@ -160,7 +169,9 @@ struct SchemaFuzzTests {
         if random.chance(0.02) { return Gen.json(&random, depth: 1) }
         var members: [String: JSON] = [:]
         for _ in 0..<random.int(0...3) {
-            let keyword = random.chance(0.04) ? random.pick(unsupported) : random.pick(keywords)
+            let keyword =
+                random.chance(0.04)
+                ? random.pick(unsupported) : random.chance(0.1) ? random.pick(annotations) : random.pick(keywords)
             members[keyword] = random.chance(0.08) ? Gen.json(&random, depth: 2) : value(for: keyword, &random, depth)
         }
         return .object(members)
@@ -197,6 +208,10 @@ struct SchemaFuzzTests {
             return .object(members)
         case "required":
             return .array((0..<random.int(0...2)).map { _ in .string(random.pick(["a", "b", "id", "é"])) })
+        case "$schema", "$id", "$comment", "title", "description", "format":
+            return random.chance(0.8) ? .string(Gen.string(&random, maxPieces: 3)) : Gen.json(&random, depth: 1)
+        case "deprecated", "readOnly", "writeOnly":
+            return random.chance(0.8) ? .bool(random.chance(0.5)) : Gen.json(&random, depth: 1)
         default: return Gen.json(&random, depth: 1)
         }
     }
@@ -253,6 +268,19 @@ struct SchemaFuzzTests {
                 guard let schema = try? JSONSchema(.object(keywords)) else { return "\(name) schema refused" }
                 if schema.validates(value) != expected {
                     return "\(name): \(JSON.object(keywords).fuzzQuoted) on \(value.fuzzQuoted) gave \(!expected)"
+                }
+            }
+            if case .object(var annotated) = subject {
+                annotated["$schema"] = .string("https://json-schema.org/draft/2020-12/schema")
+                annotated["title"] = .string("t")
+                annotated["format"] = .string("email")
+                annotated["default"] = value
+                annotated["examples"] = .array([value])
+                guard let schema = try? JSONSchema(.object(annotated)) else {
+                    return "annotated \(JSON.object(annotated).fuzzQuoted) refused"
+                }
+                if schema.validates(value) != a.validates(value) {
+                    return "annotations changed \(subject.fuzzQuoted) on \(value.fuzzQuoted)"
                 }
             }
             if case .number(let number) = value, let schema = try? JSONSchema(.object(["type": .string("integer")])) {
