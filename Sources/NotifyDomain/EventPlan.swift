@@ -7,6 +7,8 @@ public struct PlannedEvent: Equatable, Sendable {
     public let reference: String?
     /// The event scope key: `state.completed`, `payment`, `shipping` or the pointer.
     public let scope: String
+    /// The key queries find the event by besides `scope` (``Scope/queryKey(after:)``).
+    public let scopeKey: String?
     public let method: DeliveryMethod
     /// The expanded URL; empty when expansion failed (`error` says why).
     public let url: String
@@ -34,6 +36,7 @@ public enum EventPlanner {
             guard let scope = notification.spec.matchingScopes(before: before, after: after).first else { return nil }
             let id = makeId()
             let key = scope.eventKey(after: after)
+            let queryKey = scope.queryKey(after: after)
             let spec = notification.spec
             var url = ""
             var error: String?
@@ -51,7 +54,8 @@ public enum EventPlanner {
             ])
             return PlannedEvent(
                 id: id, notificationId: notification.id, adapterId: spec.adapterId, reference: spec.reference,
-                scope: key, method: spec.method, url: url, headers: spec.headers, payload: payload, error: error)
+                scope: key, scopeKey: queryKey, method: spec.method, url: url, headers: spec.headers, payload: payload,
+                error: error)
         }
     }
 }

@@ -49,19 +49,37 @@ public struct Scope: Equatable, Sendable {
         return schema.validates(newValue)
     }
 
-    /// The event scope key used in queries: `state.<new status>` for a state scope, `payment`,
-    /// `shipping`, or the pointer's string form.
+    /// The event's scope as shown on the event and in its delivery body: `state.<new status>` for a
+    /// state scope, `payment`, `shipping`, or the pointer's string form.
     public func eventKey(after: JSON) -> String {
         switch kind {
-        case .state:
-            switch pointer.resolve(in: after) {
-            case .string(let status): return "state." + status
-            case .some(let value): return "state." + value.serialized()
-            case .none: return "state"
-            }
+        case .state: return statusKey(after: after)
         case .payment: return "payment"
         case .shipping: return "shipping"
         case .pointer: return pointer.description
+        }
+    }
+
+    /// The simple-form key a query finds the event by (`scope=state.completed`, `scope=payment`),
+    /// so an adapter that asks by key sees the events of pointer-form notifications too: the event
+    /// key itself for the simple forms; for a pointer, `state.<new status>` when it is
+    /// `/state/currentStatus`, `payment` when it is `/payments` or under it, `shipping` when it is
+    /// `/shippings` or under it, and `nil` for any other pointer (found by the pointer alone).
+    public func queryKey(after: JSON) -> String? {
+        guard kind == .pointer else { return eventKey(after: after) }
+        if pointer == Self.statusPointer { return statusKey(after: after) }
+        switch pointer.tokens.first {
+        case "payments": return "payment"
+        case "shippings": return "shipping"
+        default: return nil
+        }
+    }
+
+    private func statusKey(after: JSON) -> String {
+        switch Self.statusPointer.resolve(in: after) {
+        case .string(let status): return "state." + status
+        case .some(let value): return "state." + value.serialized()
+        case .none: return "state"
         }
     }
 }

@@ -22,10 +22,13 @@ enum EventStatements {
          FROM attempts AS a WHERE a.merchant = events.merchant AND a.event_id = events.event_id)
         """
 
-    /// The filterable columns with their casts, in parameter order after the merchant.
+    /// The filterable columns with their casts, in parameter order after the merchant. A `scope`
+    /// filter is either a pointer (column `scope`) or a key (column `scope_key`), never both.
     static let filterColumns: [(column: String, cast: String)] = [
         ("order_id", "::uuid"), ("scope", ""), ("status", ""), ("channel", ""), ("adapter_id", ""), ("reference", ""),
+        ("scope_key", ""),
     ]
+    static let scopeBits = 1 << 1 | 1 << 6
 
     /// One statement per combination of filters present (a bit per filter), so every combination
     /// gets a plan that uses its index: a single `$n IS NULL OR column = $n` statement would fall
@@ -79,6 +82,7 @@ enum EventStatements {
         """)
 
     static var all: [Statement] {
-        (0..<(1 << filterColumns.count)).flatMap { [page(filters: $0), count(filters: $0)] } + [one, retry]
+        (0..<(1 << filterColumns.count)).filter { $0 & scopeBits != scopeBits }
+            .flatMap { [page(filters: $0), count(filters: $0)] } + [one, retry]
     }
 }

@@ -3,6 +3,7 @@ import NotifyDomain
 /// The filters of an event query; `nil` means "any".
 public struct EventFilter: Sendable {
     public var orderId: String?
+    /// A pointer (`/state/currentStatus`) or a key (`state.completed`, `payment`): see ``ScopeQuery``.
     public var scope: String?
     public var status: String?
     public var channel: String?
@@ -27,7 +28,16 @@ public struct EventStore {
     public func page(merchant: String, filter: EventFilter, offset: Int, limit: Int) throws -> (
         events: [JSON], total: Int
     ) {
-        let values = [filter.orderId, filter.scope, filter.status, filter.channel, filter.adapterId, filter.reference]
+        var scopePointer: String?
+        var scopeKey: String?
+        switch filter.scope.map(ScopeQuery.init) {
+        case .pointer(let pointer)?: scopePointer = pointer
+        case .key(let key)?: scopeKey = key
+        case nil: break
+        }
+        let values = [
+            filter.orderId, scopePointer, filter.status, filter.channel, filter.adapterId, filter.reference, scopeKey,
+        ]
         var mask = 0
         var parameters: [any SQLParameter] = [merchant]
         for (bit, value) in values.enumerated() {

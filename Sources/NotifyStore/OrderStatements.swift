@@ -41,15 +41,15 @@ enum OrderStatements {
         """
         WITH planned AS (
             SELECT * FROM unnest($5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                                 $11::text[], $12::jsonb[], $13::jsonb[], $14::text[])
+                                 $11::text[], $12::jsonb[], $13::jsonb[], $14::text[], $15::text[])
                 AS p(event_id, notification_id, adapter_id, reference, scope, request_method, request_url,
-                     request_headers, payload, error)
+                     request_headers, payload, error, scope_key)
         ),
         inserted AS (
             INSERT INTO events (merchant, event_id, order_id, channel, notification_id, adapter_id, reference, scope,
-                                status, created_at, request_method, request_url, request_headers, payload, error,
-                                next_attempt_at)
-            SELECT $1, event_id, $2::uuid, $3, notification_id, adapter_id, reference, scope,
+                                scope_key, status, created_at, request_method, request_url, request_headers, payload,
+                                error, next_attempt_at)
+            SELECT $1, event_id, $2::uuid, $3, notification_id, adapter_id, reference, scope, scope_key,
                    CASE WHEN error IS NULL THEN 'pending' ELSE 'failed' END, $4::timestamptz, request_method,
                    request_url, request_headers, payload, error, CASE WHEN error IS NULL THEN $4::timestamptz END
             FROM planned

@@ -132,7 +132,7 @@ public struct OrderStore {
                 SQLArray(events.map(\.notificationId)), SQLArray(events.map(\.adapterId)),
                 SQLArray(events.map(\.reference)), SQLArray(events.map(\.scope)),
                 SQLArray(events.map(\.method.rawValue)), SQLArray(events.map(\.url)), SQLArray(headers),
-                SQLArray(events.map(\.payload)), SQLArray(events.map(\.error)),
+                SQLArray(events.map(\.payload)), SQLArray(events.map(\.error)), SQLArray(events.map(\.scopeKey)),
             ])
     }
 

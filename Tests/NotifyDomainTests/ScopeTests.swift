@@ -119,4 +119,57 @@ struct ScopeTests {
         #expect(Scope.state(["completed"]) != Scope.state(["declined"]))
         #expect(Scope.payment != Scope.pointer(try JSONPointer(parsing: "/payments"), schema: nil))
     }
+
+    @Test(
+        "a pointer-form event is found by the simple-form key of what its pointer watches",
+        arguments: [
+            ("/state/currentStatus", #"{"enum":["completed"]}"#, "/state/currentStatus", "state.completed"),
+            ("/state/currentStatus", "null", "/state/currentStatus", "state.completed"),
+            ("/payments", "null", "/payments", "payment"),
+            ("/payments/0/state", #"{"const":"completed"}"#, "/payments/0/state", "payment"),
+            ("/shippings", "null", "/shippings", "shipping"),
+            ("/shippings/0", "null", "/shippings/0", "shipping"),
+            ("/state", "null", "/state", nil),
+            ("/state/transitions", "null", "/state/transitions", nil),
+            ("/paymentsX", "null", "/paymentsX", nil),
+            ("/payments~1x", "null", "/payments~1x", nil),
+            ("/cart/total", "null", "/cart/total", nil),
+            ("", "null", "", nil),
+        ] as [(String, String, String, String?)]
+    )
+    func pointerQueryKey(pointer: String, schema: String, eventKey: String, queryKey: String?) throws {
+        let parsed = try JSON.parse(schema)
+        let scope = Scope.pointer(
+            try JSONPointer(parsing: pointer), schema: parsed.isNull ? nil : try JSONSchema(parsed))
+        let after = try order(
+            #"{"state":{"currentStatus":"completed"},"payments":[{"id":"p","state":"completed"}],"shippings":[{}]}"#)
+        #expect(scope.eventKey(after: after) == eventKey)
+        #expect(scope.queryKey(after: after) == queryKey)
+    }
+
+    @Test("the simple forms are found by their own event key")
+    func simpleQueryKey() throws {
+        let after = try order(#"{"state":{"currentStatus":"declined"},"payments":[],"shippings":[]}"#)
+        #expect(Scope.state(["completed", "declined"]).queryKey(after: after) == "state.declined")
+        #expect(Scope.payment.queryKey(after: after) == "payment")
+        #expect(Scope.shipping.queryKey(after: after) == "shipping")
+        let status = Scope.pointer(try JSONPointer(parsing: "/state/currentStatus"), schema: nil)
+        #expect(status.queryKey(after: try order(#"{"state":{}}"#)) == "state")
+    }
+
+    @Test(
+        "a scope filter is a pointer when empty or starting with '/', else a key",
+        arguments: [
+            ("/state/currentStatus", ScopeQuery.pointer("/state/currentStatus")),
+            ("", .pointer("")),
+            ("/", .pointer("/")),
+            ("state.completed", .key("state.completed")),
+            ("payment", .key("payment")),
+            ("shipping", .key("shipping")),
+            ("state/currentStatus", .key("state/currentStatus")),
+        ]
+    )
+    func scopeQuery(text: String, expected: ScopeQuery) {
+        #expect(ScopeQuery(text) == expected)
+    }
 }

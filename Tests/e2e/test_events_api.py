@@ -219,11 +219,15 @@ def test_each_filter_and_their_combinations(api: Api, merchant: Merchant, mixed_
 
     assert ids(orderId=m["web"]) == {m["state_web"], m["pay"], m["broken"]}
     assert ids(orderId=m["app"]) == {m["app_event"]["id"]}
-    assert ids(scope="state.processing") == {m["state_web"], m["app_event"]["id"]}
-    assert ids(orderId=m["web"], scope="state.processing") == {m["state_web"]}
+    # A key finds the simple-form events and the pointer-form ones on what it names (issue 12).
+    assert ids(scope="state.processing") == {m["state_web"], m["broken"], m["app_event"]["id"]}
+    assert ids(orderId=m["web"], scope="state.processing") == {m["state_web"], m["broken"]}
+    assert ids(scope="state.processing", status="failed") == {m["broken"]}
     assert ids(orderId=m["app"], scope="/payments") == set()
     assert ids(scope="/payments") == {m["pay"]}
-    assert ids(scope="payment") == set()
+    assert ids(scope="payment") == {m["pay"]}
+    assert ids(scope="payment", channel=m["app_channel"]) == set()
+    assert ids(scope="shipping") == set()
     assert ids(scope="/state/currentStatus") == {m["broken"]}
     assert ids(status="succeeded") == {m["state_web"], m["pay"]}
     assert ids(status="pending") == {m["app_event"]["id"]}
