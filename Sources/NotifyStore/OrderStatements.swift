@@ -62,12 +62,16 @@ enum OrderStatements {
         )
         SELECT pg_notify('notify_deliveries', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
         """)
+    /// Deletes the order; its notifications go with it (foreign key, `ON DELETE CASCADE`). Its
+    /// events, deliveries and attempts stay: they reference no order row.
+    static let deleteOrder = Statement(
+        "order_delete", "DELETE FROM orders WHERE merchant = $1 AND order_id = $2::uuid")
     static let notifySweep = Statement("deliveries_notify", "SELECT pg_notify('notify_deliveries', '')")
 
     static var all: [Statement] {
         [
             insertOrder, selectOrder, lockOrder, updateOrder, selectNotifications, insertNotification,
-            deleteNotification, recordEvents, notifySweep,
+            deleteNotification, recordEvents, deleteOrder, notifySweep,
         ]
     }
 }

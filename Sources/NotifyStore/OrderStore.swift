@@ -79,6 +79,15 @@ public struct OrderStore {
         return try record(row, merchant: merchant, orderId: orderId)
     }
 
+    /// Deletes the order and its notifications. Its events stay queryable, and the deliveries they
+    /// still owe go on: each was recorded by a change that committed, so the receiver is still told.
+    /// A change of the order in flight finishes first (the delete waits for its row lock).
+    /// - Returns: `false` when this merchant has no such order.
+    public func delete(merchant: String, orderId: String) throws -> Bool {
+        guard UUIDFormat.isValid(orderId) else { return false }
+        return try connection.query(OrderStatements.deleteOrder, [merchant, orderId]).affected == 1
+    }
+
     /// Locks the order, applies `change`, and records one event (plus a pending delivery) per
     /// notification whose scope fires, all in one transaction. Concurrent changes to one order
     /// wait for each other; a change that throws writes nothing.

@@ -199,11 +199,13 @@ class RequestGenerator:
             ("POST", f"{ORDERS}/{oid}/notifications", {
                 "url": HOOK, "scope": {"state": [self.pick(["processing", "x", value(3)])], "payment": value(3)},
                 "headers": {self.text(3): self.text(4)}, "method": value(3)}),
-            ("POST", f"{ORDERS}/{oid}/notifications", {
+            ("POST", f"{self.pick([ORDERS, '/api/v1/checkout/orders'])}/{oid}/notifications", {
                 "scope": self.pick(["/payments", "/cart", "/state/currentStatus", "/~0\u0301", "/a~1b", value(3)]),
                 "schema": value(1), "invoke": self.pick([HOOK, HOOK + "/{order.id}", HOOK + "/{order.x.0}", "{x}"]),
                 "id": self.pick(["n1", "n1", self.text(3)]), "version": value(3)}),
             ("DELETE", f"{ORDERS}/{oid}/notifications/{self.pick(['n1', self.text(3)])}", None),
+            # never one of order_ids: the run needs its orders
+            ("DELETE", f"{ORDERS}/{self.pick(['01a2b3c4-0000-7000-8000-000000000000', '..', self.text(3)])}", None),
             ("GET", f"/api/v0/checkout/notifications/events?orderId={oid}&limit={self.pick(['1', '100', '0'])}", None),
             ("PUT", f"/api/v1/configuration/merchants/{self.merchant.id}/channels/web/configurations/c1", {
                 "id": "c1", "active": value(3), "adapter": value(1),

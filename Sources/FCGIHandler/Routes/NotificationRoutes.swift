@@ -1,10 +1,19 @@
 import NotifyDomain
 import NotifyStore
 
-/// Notifications registered on one order (DESIGN §4.2): POST one, GET the list, DELETE one.
+/// Notifications registered on one order (DESIGN §4.2): POST one, GET the list, DELETE one. Served
+/// under the v0 orders path and, the same, under `/api/v1/checkout/orders`, where Norce's adapters
+/// register them.
 enum NotificationRoutes {
+    static let bases = [OrderRoutes.base, "/api/v1/checkout/orders"]
+
     static func register(in router: inout Router) {
-        let path = OrderRoutes.base + "/{orderId}/notifications"
+        for base in bases {
+            register(path: base + "/{orderId}/notifications", in: &router)
+        }
+    }
+
+    private static func register(path: String, in router: inout Router) {
         router.add("GET", path) { context in
             .json(200, .array(try OrderRoutes.load(context).notifications.map { $0.json(redacted: true) }))
         }

@@ -1,7 +1,7 @@
 import NotifyDomain
 import NotifyStore
 
-/// The order-service side of the API (DESIGN §4.1): create, read, merge-patch and move orders.
+/// The order-service side of the API (DESIGN §4.1): create, read, merge-patch, move and delete orders.
 enum OrderRoutes {
     static let base = "/api/v0/checkout/orders"
 
@@ -15,6 +15,15 @@ enum OrderRoutes {
             return try change(context) { order, timestamp in
                 OrderChange(document: try OrderDocument.patch(order.document, with: patch, timestamp: timestamp))
             }
+        }
+        router.add("DELETE", base + "/{orderId}") { context in
+            let store = OrderStore(connection: try context.database.connection())
+            let orderId = context.parameter("orderId")
+            guard try store.delete(merchant: context.merchant, orderId: orderId) else {
+                throw APIError.notFound("no order '\(orderId)'")
+            }
+            context.logger.info("order deleted", metadata: ["order.id": "\(orderId)"])
+            return .empty(204)
         }
         router.add("PUT", base + "/{orderId}/state") { context in
             let body = try context.request.jsonObjectBody()
