@@ -543,10 +543,11 @@ class Bench:
             sql = f"""
             SET synchronous_commit = off;
             INSERT INTO events (merchant, event_id, order_id, channel, notification_id, adapter_id, reference, scope,
-                                status, created_at, request_method, request_url, request_headers, payload, error,
-                                attempt_count, next_attempt_at, last_attempt_at, last_status_code, last_response_body)
+                                scope_key, status, created_at, request_method, request_url, request_headers, payload,
+                                error, attempt_count, next_attempt_at, last_attempt_at, last_status_code,
+                                last_response_body)
             SELECT '{merchant}', bench.uuid7(g.ms, {salt} + g.i), {order_expr}, t.channel, t.notification_id,
-                   t.adapter_id, t.reference, t.scope, {status}, to_timestamp(g.ms / 1000.0), t.request_method,
+                   t.adapter_id, t.reference, t.scope, t.scope_key, {status}, to_timestamp(g.ms / 1000.0), t.request_method,
                    {url_expr}, t.request_headers, {payload}, NULL, {attempts}, {next_at}, {last_at}, {code}, {body}
             FROM (SELECT * FROM events WHERE merchant = '{MERCHANT}' AND event_id = '{self.template_event}') t, {series};
             """
@@ -685,7 +686,8 @@ class Bench:
         record_events = bind(statements["recordEvents"], {
             1: ":merchant", 2: order, 3: ":channel", 4: "now()", 5: f"ARRAY[{event}]", 6: "ARRAY[:notification]",
             7: "ARRAY[NULL]", 8: "ARRAY[NULL]", 9: "ARRAY[:scope]", 10: "ARRAY[:method]", 11: "ARRAY[:url]",
-            12: "ARRAY[:headers]", 13: "ARRAY[:payload]", 14: "ARRAY[NULL]"})
+            12: "ARRAY[:headers]", 13: "ARRAY[:payload]", 14: "ARRAY[NULL]",
+            15: "ARRAY[:scope]"})
         n = self.cfg["write_orders"]
         script = "\n".join([
             "-- figure 2 baseline: the order-change transaction of OrderStore.change (OrderStatements.swift): lock, notifications, update, recordEvents",
