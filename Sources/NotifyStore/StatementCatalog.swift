@@ -4,7 +4,7 @@ public enum StatementCatalog {
     public static var all: [Statement] {
         MigrationStatements.all + MerchantStatements.all + OrderStatements.all + ConfigurationStatements.all
             + DeliveryStatements.all + EventStatements.all
-            + MetricsStatements.all
+            + MetricsStatements.all + StatsStatements.all
     }
 }
 

@@ -8,6 +8,7 @@ enum Routes {
         NotificationRoutes.register(in: &router)
         ConfigurationRoutes.register(in: &router)
         EventRoutes.register(in: &router)
+        StatsRoutes.register(in: &router)
         MetricsRoutes.register(in: &router)
         DocumentationRoutes.register(in: &router)
         return router
