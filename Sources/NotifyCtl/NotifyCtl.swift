@@ -6,8 +6,12 @@ import NotifyStore
 /// `notifyctl`: administration of a Notify installation (DESIGN §2).
 struct NotifyCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "notifyctl", abstract: "Administer Notify: migrations, merchants and tokens.",
-        subcommands: [Migrate.self, MerchantCommand.self, TokenCommand.self])
+        commandName: "notifyctl",
+        abstract: "Administer Notify (migrations, merchants, tokens) and work with its events and webhooks.",
+        subcommands: [
+            Migrate.self, MerchantCommand.self, TokenCommand.self, EventsCommand.self, ListenCommand.self,
+            DemoCommand.self,
+        ])
 }
 
 /// What every subcommand shares: the database connection and JSON output.
@@ -25,6 +29,12 @@ enum CtlSupport {
 
     static func printJSON(_ fields: [String: String]) {
         print(JSON.object(fields.mapValues { .string($0) }).serialized())
+    }
+
+    /// Prints one line and flushes it at once, so a reader of a pipe sees each line when it happens.
+    static func printLine(stream: UnsafeMutablePointer<FILE>, _ line: String) {
+        fputs(line + "\n", stream)
+        fflush(stream)
     }
 
     /// Ends the command with a message on stderr and a distinct exit code.
