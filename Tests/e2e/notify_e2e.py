@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import pytest
 import requests
+import standardwebhooks
 from requests.structures import CaseInsensitiveDict
 
 TIMEOUT = 10.0
@@ -410,6 +411,12 @@ def assert_signed(request: ReceivedRequest, secret: str, tolerance: float = 300.
     assert any(hmac.compare_digest(c.encode(), expected.encode()) for c in candidates), (
         f"webhook-signature {header!r} does not verify (expected {expected!r} over {len(request.body)} body bytes)"
     )
+    # And with the stock Standard Webhooks library, as a receiver would (it also checks the
+    # timestamp against now, with its own 5-minute tolerance).
+    try:
+        standardwebhooks.Webhook(secret).verify(request.body, dict(request.headers.items()), json_parse=False)
+    except standardwebhooks.WebhookVerificationError as error:
+        raise AssertionError(f"the standardwebhooks package refuses the delivery: {error}") from error
 
 
 def get_event(api: Api, event_id: str) -> dict[str, Any]:
