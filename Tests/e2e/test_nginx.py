@@ -178,7 +178,9 @@ def production() -> Iterator[dict[str, int]]:
         (r"/etc/ssl/notify/privkey\.pem", str(key)),
         (r"/var/log/nginx/", f"{folder}/"),
         (r"unix:/run/notify/notify-fcgi\.sock", "unix:" + env("NOTIFY_FCGI_SOCKET")),
+        (r"/opt/notify/dashboard/", f"{folder}/dashboard/"),
     ]
+    shutil.copytree(ROOT / "dashboard", folder / "dashboard")  # readable by nginx's workers, as in nginx.sh
     for pattern, value in replacements:
         site, count = re.subn(pattern, value.replace("\\", "\\\\"), site)
         assert count, f"{pattern} not found in {PRODUCTION.name}"
@@ -214,6 +216,17 @@ def test_production_https_reaches_the_workers(production) -> None:
     assert json.loads(response.body)["status"] == "ok"  # type: ignore[attr-defined]
     assert response.getheader("Strict-Transport-Security")
     assert response.getheader("X-Request-Id")
+
+
+def test_production_serves_the_dashboard_with_its_headers(production) -> None:
+    response = https_get(production["https"], "/dashboard/")
+    assert response.status == 200
+    assert response.body == (ROOT / "dashboard" / "index.html").read_bytes()  # type: ignore[attr-defined]
+    assert "default-src 'none'" in response.getheader("Content-Security-Policy", "")
+    # A location with add_header of its own inherits none of the server's: each is repeated there.
+    assert response.getheader("Strict-Transport-Security") and response.getheader("X-Request-Id")
+    script = https_get(production["https"], "/dashboard/app.js")
+    assert script.status == 200 and script.getheader("Content-Type") == "text/javascript; charset=utf-8"
 
 
 def test_production_redirects_http_to_https(production) -> None:

@@ -11,11 +11,17 @@ notify_nginx_render() {
     done
     mkdir -p "$prefix/tmp" "$logdir"
     chmod 0755 "$prefix" "$prefix/tmp"
+    # The dashboard is served from a copy next to the config: nginx's workers (nobody, when we
+    # are root) can read it whatever the permissions of the checkout. Re-render to pick up edits.
+    rm -rf "$prefix/dashboard"
+    cp -R "$NOTIFY_ROOT/dashboard" "$prefix/dashboard"
+    chmod -R a+rX "$prefix/dashboard"
     sed -e "s|@PREFIX@|$prefix|g" \
         -e "s|@ERROR_LOG@|$logdir/nginx-error.log|g" \
         -e "s|@ACCESS_LOG@|$logdir/nginx-access.log|g" \
         -e "s|@LISTEN@|$listen|g" \
         -e "s|@FCGI_SOCKET@|$socket|g" \
+        -e "s|@DASHBOARD_ROOT@|$prefix/dashboard|g" \
         "$template" >"$prefix/nginx.conf"
     if grep -n '@[A-Z_]*@' "$prefix/nginx.conf" | grep -v '^[0-9]*:#' >&2; then
         notify_die "unreplaced placeholder in $prefix/nginx.conf"
