@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Iterator
 
 import pytest
 import requests
 
-from notify_e2e import TIMEOUT, Api, Merchant, Receiver, create_merchant, env, wait_for_event
+from dashboard_e2e import Page, browser, page  # noqa: F401 - fixtures
+from notify_e2e import TIMEOUT, Api, Merchant, Receiver, create_merchant, wait_for_event
 from tools_e2e import fire, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "dashboard"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-WAIT = 15.0
 HOSTILE_BODY = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
                 '<b id="injected">not bold</b> & done')
 
@@ -70,37 +66,6 @@ def test_no_file_parses_markup_or_loads_from_another_host() -> None:
 # ---- the browser -----------------------------------------------------------------------------
 
 
-def screenshots() -> Path:
-    folder = Path(env("NOTIFY_TEST_STATE")) / "logs" / "dashboard"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    for path in (CHROMIUM, CHROMEDRIVER):
-        assert shutil.which(path), f"{path} is missing (scripts/test installs chromium and chromium-driver)"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,900", "--no-first-run", "--disable-extensions",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-default-apps", "--metrics-recording-only", "--no-default-browser-check",
-                     "--lang=en-GB"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=CHROMEDRIVER, log_output=str(screenshots() / "chromedriver.log"))
-    driver = webdriver.Chrome(service=service, options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
 class Scene:
     """A merchant with one delivered event, one failed event (a target outside the allow list,
     refused without a connection) and one pending event whose receiver answered 500 with markup."""
@@ -123,78 +88,6 @@ def scene(base_url: str) -> Iterator[Scene]:
 
     with Receiver() as ok, Receiver() as hostile:
         yield Scene(base_url, create_merchant("dash-" + secrets.token_hex(4)), ok, hostile)
-
-
-class Page:
-    """The dashboard in the browser, with waits that fail with what the page shows."""
-
-    def __init__(self, driver: Any, base_url: str):
-        self.driver = driver
-        self.base_url = base_url
-
-    def open(self, hash_path: str = "#/") -> None:
-        self.driver.get(f"{self.base_url}/dashboard/{hash_path}")
-
-    def go(self, hash_path: str) -> None:
-        self.driver.execute_script("location.hash = arguments[0]", hash_path)
-
-    def wait(self, condition: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                value = condition()
-            except Exception:  # noqa: BLE001 - elements come and go while the page renders
-                value = None
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the dashboard did not show {what} within {timeout}s; "
-                                     f"banner: {self.banner()!r}; page: {self.text()[:1500]!r}")
-            time.sleep(0.1)
-
-    def css(self, selector: str) -> list[Any]:
-        from selenium.webdriver.common.by import By
-
-        return self.driver.find_elements(By.CSS_SELECTOR, selector)
-
-    def text(self) -> str:
-        return self.driver.execute_script("return document.body.innerText")
-
-    def banner(self) -> str:
-        return self.driver.execute_script(
-            "const b = document.getElementById('banner'); return b && !b.hidden ? b.textContent : ''")
-
-    def sign_in(self, merchant: str, token: str) -> None:
-        self.open("#/")
-        self.wait(lambda: self.css("#signin"), "the sign-in form")
-        self.css("#signin input[name=merchant]")[0].send_keys(merchant)
-        self.css("#signin input[name=token]")[0].send_keys(token)
-        self.css("#signin button[type=submit]")[0].click()
-
-    def sign_out(self) -> None:
-        self.open("#/")
-        self.driver.execute_script("sessionStorage.clear()")
-        self.driver.refresh()
-
-    def shot(self, name: str) -> Path:
-        path = screenshots() / f"{name}.png"
-        # Tall enough for the whole view: the screenshot is of the viewport.
-        height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        width = self.driver.execute_script("return window.innerWidth")
-        self.driver.set_window_size(max(width, 375) if width < 500 else 1280, min(max(height + 140, 700), 2400))
-        self.driver.save_screenshot(str(path))
-        assert path.stat().st_size > 5000, f"{path} looks empty"
-        return path
-
-    def console_errors(self) -> list[dict[str, Any]]:
-        return [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"]
-
-
-@pytest.fixture
-def page(browser: Any, base_url: str) -> Iterator[Page]:
-    browser.set_window_size(1280, 900)
-    browser.get_log("browser")  # start each test with an empty console
-    yield Page(browser, base_url)
 
 
 def test_a_wrong_token_gets_a_clear_401_message(page: Page, scene: Scene) -> None:

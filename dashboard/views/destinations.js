@@ -38,7 +38,7 @@ function row(destination, token) {
     h('td', { 'data-label': 'Last success' }, when(destination.lastSuccessAt)),
     h('td', { 'data-label': 'Last failure' }, when(destination.lastFailureAt)),
     h('td', { 'data-label': 'Last error', class: 'error-cell' }, destination.lastError || '-'),
-    h('td', { 'data-label': 'Next probe' }, when(destination.nextProbeAt)),
+    h('td', { 'data-label': 'Next try' }, when(destination.nextProbeAt || destination.heldUntil)),
     h('td', { class: 'open' }, actions(destination, token)));
 }
 
@@ -73,7 +73,7 @@ export async function render(main, _params, query, token) {
   } else {
     replace(list, h('table', { class: 'list destinations' },
       h('thead', {}, h('tr', {}, ['Origin', 'Status', 'Waiting', 'Failures in a row', 'Last success', 'Last failure',
-        'Last error', 'Next probe', ''].map((t) => h('th', {}, t)))),
+        'Last error', 'Next try', ''].map((t) => h('th', {}, t)))),
       h('tbody', {}, page.data.map((d) => row(d, token)))));
   }
   const { totalSize } = page.pagination;
