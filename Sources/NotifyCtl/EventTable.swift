@@ -1,3 +1,4 @@
+import Foundation
 import NotifyDomain
 
 /// Events as text for a terminal: a fixed-width table for a page, key and value lines plus an
@@ -68,6 +69,7 @@ enum EventTable {
     /// `text` on one line of at most `width` characters.
     static func oneLine(_ text: String, width: Int = bodyWidth) -> String {
         let flat = String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? " " : Character($0) })
+            .trimmingCharacters(in: .whitespaces)
         return flat.count > width ? String(flat.prefix(width - 1)) + "…" : flat
     }
 
