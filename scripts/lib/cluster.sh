@@ -179,6 +179,9 @@ bootstrap:
         max_wal_senders: 10
         max_replication_slots: 10
         wal_keep_size: 256MB
+        # A standby that stops answering (frozen, cut off) holds every commit until its walsender
+        # gives up on it; then Patroni lets the primary go on alone. 10 s instead of 60.
+        wal_sender_timeout: 10s
   initdb:
     - encoding: UTF8
     - no-locale
