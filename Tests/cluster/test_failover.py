@@ -181,6 +181,15 @@ def kill_postgres(cluster: Cluster, n: int) -> list[int]:
     return pids
 
 
+def alive(pid: int) -> bool:
+    """True while the process runs (a zombie waiting for its parent counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def new_order_with_hook(api: Api, hook: str) -> str:
     response = api.post(ORDERS, headers={"X-Channel": "cluster"}, json={"reference": "failover"})
     assert response.status_code == 201, f"create order: {response.status_code} {response.text[:300]!r}"
@@ -256,7 +265,7 @@ def test_failover_and_worker_host_loss(cluster: Cluster) -> None:
             relapses = [c for c in failover_calls if c.started > first_ok_after + 1.0 and not c.ok]
             assert not relapses, f"requests failed after the API was back: {relapses[:5]}"
         for name in ("notify-sweep-a", "notify-sweep-b", "notify-fcgi-b"):
-            os.kill(cluster.pid(name), 0)  # still running: nothing had to be restarted
+            assert alive(cluster.pid(name)), f"{name} is not running: nothing should have had to be restarted"
 
         host_failed = [c for c in host_calls if not c.ok]
         host_puts = [c for c in host_calls if c.method == "PUT"]
@@ -398,3 +407,28 @@ def test_write_latency_with_and_without_the_synchronous_standby(cluster: Cluster
               f"pgbench one-row UPDATE {statistics.median(commit_ms[synchronous]):.2f} ms "
               f"(median of {len(commit_ms[synchronous])} runs: {commit_ms[synchronous]})")
     assert all(statistics.median(times) < 1000 for times in api_ms.values())
+
+
+def test_no_primary_at_all_is_a_quick_503(cluster: Cluster) -> None:
+    """Both database nodes stopped (last test: the cluster is not restarted): every worker answers
+    503 problem+json at once, on a connection that broke and on a new one alike."""
+    api = cluster.api()
+    order = new_order_with_hook(api, "http://127.0.0.1:9/never-delivered")
+    patronis = [cluster.pid(f"patroni-pg{n}") for n in (1, 2)]
+    for pid in patronis:
+        os.kill(pid, signal.SIGTERM)  # Patroni stops its PostgreSQL, then itself
+
+    def stopped() -> bool:
+        return not any(alive(pid) for pid in patronis)
+
+    wait_until("both Patroni nodes stopped", stopped, 90)
+    for attempt in range(8):  # more requests than workers: every worker answers at least once
+        started = time.monotonic()
+        response = api.put(f"{ORDERS}/{order}/state", json={"currentStatus": "processing"})
+        took = time.monotonic() - started
+        assert response.status_code == 503, f"attempt {attempt}: {response.status_code} {response.text[:300]!r}"
+        assert media_type(response) == PROBLEM_JSON and response.json()["status"] == 503
+        assert response.headers.get("Retry-After"), "a 503 says when to retry"
+        assert took < 3.0, f"attempt {attempt}: the 503 took {took:.1f}s"
+    health = requests.get(f"{cluster.url}/healthz", timeout=REQUEST_TIMEOUT)
+    assert health.status_code == 503, health.text[:300]
