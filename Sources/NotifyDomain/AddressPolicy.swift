@@ -11,6 +11,10 @@ public struct AddressPolicy: Equatable, Sendable {
         public var isPermitted: Bool { self == .permitted }
     }
 
+    /// What a refused attempt records: the resolved address stays out of what merchants can read
+    /// (it would map the service's network for them); the sweep logs the full `reason`.
+    public static let refusalMessage = "target address not allowed"
+
     /// The exception ranges, permitted whatever their class.
     public let allow: [CIDR]
 

@@ -81,6 +81,11 @@ final class Sweeper {
         let now = Date()
         for outcome in outcomes {
             guard let entry = inFlight.removeValue(forKey: outcome.id) else { continue }
+            if let refusal = outcome.refusal {
+                logger.warning(
+                    "target address not allowed",
+                    metadata: ["event.id": "\(entry.delivery.eventId)", "reason": "\(refusal)"])
+            }
             if unwritten.isEmpty { oldestUnwritten = now }
             unwritten.append(record(delivery: entry.delivery, outcome: outcome, claimedAt: entry.claimedAt, now: now))
         }

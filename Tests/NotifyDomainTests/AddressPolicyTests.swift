@@ -58,6 +58,34 @@ struct AddressPolicyTests {
         #expect(try #require(IPAddress(text)).classification == expected)
     }
 
+    /// Address classes that reach a refused network through a prefix or a tunnel. Pure: nothing is
+    /// sent to any of these addresses.
+    @Test(arguments: [
+        // IPv4-compatible ::/96 carries its IPv4 address in the last 32 bits.
+        ("::127.0.0.1", AddressClass.loopback), ("::10.0.0.1", .private), ("::169.254.169.254", .linkLocal),
+        ("::8.8.8.8", .public),
+        // 6to4 2002:AABB:CCDD::/48 tunnels to AA.BB.CC.DD.
+        ("2002:7f00:1::", .loopback), ("2002:a9fe:a9fe::1", .linkLocal), ("2002:c0a8:101::5", .private),
+        ("2002:808:808::1", .public),
+        // Teredo 2001:0:server:flags:port:client, the client address inverted.
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", .loopback), ("2001:0:4136:e378:8000:63bf:f5ff:fffe", .private),
+        ("2001:0:7f00:1:8000:63bf:f7f7:f7f7", .loopback), ("2001:0:4136:e378:8000:63bf:f7f7:f7f7", .public),
+        // Local-use NAT64 (the IPv4 position depends on the prefix length): refused as a whole.
+        ("64:ff9b:1::a00:1", .reserved), ("64:ff9b:1:ffff::1", .reserved),
+        // Benchmarking, IETF protocol assignments, reserved, broadcast.
+        ("198.18.0.1", .reserved), ("198.19.255.255", .reserved), ("198.20.0.1", .public),
+        ("192.0.0.1", .reserved), ("192.0.0.170", .reserved), ("192.0.1.1", .public),
+        ("240.0.0.1", .reserved), ("255.255.255.254", .reserved), ("255.255.255.255", .broadcast),
+        ("::ffff:198.18.0.1", .reserved), ("64:ff9b::c000:1", .reserved),
+        // Not tunnels: :: and ::1 are themselves, 2001:db8 is outside Teredo's /32.
+        ("::", .unspecified), ("::1", .loopback), ("2001:db8::7f00:1", .public),
+    ])
+    func tunnelledAndReservedClasses(text: String, expected: AddressClass) throws {
+        let address = try #require(IPAddress(text))
+        #expect(address.classification == expected)
+        #expect(AddressPolicy().permits(address).isPermitted == (expected == .public))
+    }
+
     @Test(arguments: [
         ("10.0.0.0/8", "10.255.0.1", true), ("10.0.0.0/8", "11.0.0.1", false),
         ("127.0.0.1/32", "127.0.0.1", true), ("127.0.0.1/32", "127.0.0.2", false),

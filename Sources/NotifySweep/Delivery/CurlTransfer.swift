@@ -80,6 +80,8 @@ final class CurlTransfer {
         try set(CURLOPT_TIMEOUT_MS, settings.timeoutMs)
         try set(CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutMs)
         try set(CURLOPT_USERAGENT, settings.userAgent)
+        // Receivers get the merchant's signed order data: nothing older than TLS 1.2.
+        try set(CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
         try check(notify_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
 
         // `self` owns the easy handle and cleans it up in deinit, so it outlives every callback:
@@ -213,9 +215,11 @@ final class CurlTransfer {
             error = nil
         } else if response.exceeded {
             error = "response body exceeds \(response.limit / 1024) KiB; transfer cut"
-        } else if let refusal, socketsOpened == 0 {
-            // Every address was refused before a socket existed: no connection was made.
-            error = refusal
+        } else if refusal != nil, socketsOpened == 0 {
+            // Every address was refused before a socket existed: no connection was made. The attempt
+            // (shown to the merchant) does not say which address the name resolved to; the sweep
+            // logs it from `refusal`.
+            error = AddressPolicy.refusalMessage
             permanent = true
         } else {
             let detail = String(cString: errorBuffer)
@@ -230,7 +234,7 @@ final class CurlTransfer {
         }
         return DeliveryOutcome(
             id: id, statusCode: statusCode, responseBody: body, durationMs: durationMs, error: error,
-            permanent: permanent)
+            permanent: permanent, refusal: error == AddressPolicy.refusalMessage ? refusal : nil)
     }
 
     /// libcurl's text for a result code. The string is static inside libcurl.

@@ -17,6 +17,9 @@ struct DeliveryOutcome: Sendable, Equatable {
     /// `true` when retrying cannot help: the target address is refused by policy or the request
     /// is malformed.
     let permanent: Bool
+    /// Why the address policy refused the target, with the resolved address: for the sweep's log
+    /// only, never for the attempt row (`error` then just says the target is not allowed).
+    let refusal: String?
 
     /// A 2xx status with the whole response read.
     var succeeded: Bool {
@@ -26,7 +29,7 @@ struct DeliveryOutcome: Sendable, Equatable {
 
     init(
         id: String, statusCode: Int? = nil, responseBody: String = "", durationMs: Int = 0, error: String? = nil,
-        permanent: Bool = false
+        permanent: Bool = false, refusal: String? = nil
     ) {
         self.id = id
         self.statusCode = statusCode
@@ -34,5 +37,6 @@ struct DeliveryOutcome: Sendable, Equatable {
         self.durationMs = durationMs
         self.error = error
         self.permanent = permanent
+        self.refusal = refusal
     }
 }
