@@ -3,9 +3,17 @@
 ///
 /// Placeholders: `{order.<path>}`, `{order_id}`, `{configuration.<path>}` where `<path>` is dotted
 /// member names or array indexes (`{order.payments.0.id}`). Values are percent-encoded (RFC 3986
-/// unreserved characters kept), so a value can never change the URL's structure — except for a
-/// placeholder that opens the template: it stands for a base URL (`{configuration.adapter.internalUrl}/x`)
-/// and is inserted as it is; the expanded result is always validated as a `TargetURL`.
+/// unreserved characters kept, and `.` too for order values), so a value can never change the URL's
+/// structure — except for a placeholder that opens the template: it stands for a base URL
+/// (`{configuration.adapter.internalUrl}/x`) and is inserted as it is; the expanded result is always
+/// validated as a `TargetURL`.
+///
+/// Order data must not choose where a notification's secrets go: a placeholder filled from the
+/// order (`{order.…}`, `{order_id}`) may only stand in the path, query or fragment, after a literal
+/// `/`, `?` or `#` that ends the host. It may not open the template, stand in the scheme or the
+/// host, nor follow the host or a leading base-URL placeholder directly (`https://h{order.x}` with
+/// `.evil.example` would extend the host). `{configuration.…}` values are the merchant's own and may
+/// fill the host.
 public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
     /// Where a placeholder takes its value from.
     public enum Placeholder: Equatable, Sendable, CustomStringConvertible {
@@ -15,6 +23,13 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
         case orderID
         /// `{configuration.<path>}`: a value of the channel configuration whose `id` is the `adapterId`.
         case configuration([String])
+
+        /// Whether the value comes from the order (which the checkout's buyers influence), rather
+        /// than from the merchant's own channel configuration.
+        public var isOrderData: Bool {
+            if case .configuration = self { return false }
+            return true
+        }
 
         public var description: String {
             switch self {
@@ -88,9 +103,55 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Where a placeholder stands in the URL, as far as the literal text before it tells.
+    private enum Region {
+        case scheme, authority, path
+    }
+
+    /// The first placeholder filled from order data that stands where it could choose the target
+    /// host (see the type's documentation), if any.
+    public var orderPlaceholderOutsidePath: Placeholder? {
+        var region = Region.scheme
+        for (index, part) in parts.enumerated() {
+            switch part {
+            case .literal(let literal):
+                var rest = literal[...]
+                if region == .scheme {
+                    guard let separator = rest.firstRange(of: "://") else { continue }
+                    region = .authority
+                    rest = rest[separator.upperBound...]
+                }
+                if region == .authority, rest.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" }) {
+                    region = .path
+                }
+            case .placeholder(let placeholder):
+                if placeholder.isOrderData, region != .path { return placeholder }
+                // A leading placeholder is a base URL: where its host ends is only known once a
+                // literal `/`, `?` or `#` follows.
+                if index == 0 { region = .authority }
+            }
+        }
+        return nil
+    }
+
     /// Checks, at registration, that the template yields a valid URL: each placeholder is replaced
-    /// by `x` (a leading one by `http://x`) and the result must pass `TargetURL`.
-    public func validateAsURL(field: String = "invoke") throws(ValidationError) {
+    /// by `x` (a leading one by `http://x`) and the result must pass `TargetURL`; and that no order
+    /// value can choose the scheme or host.
+    /// - Parameter requireHTTPS: refuse a template whose literal scheme is `http`.
+    public func validateAsURL(field: String = "invoke", requireHTTPS: Bool = false) throws(ValidationError) {
+        try validateShape(field: field)
+        if let placeholder = orderPlaceholderOutsidePath {
+            throw ValidationError(
+                field: field,
+                "placeholder \(placeholder) may not stand in the scheme or host of the URL, nor directly after "
+                    + "them: order data must not choose where the request goes; put it after a '/' in the path")
+        }
+        if requireHTTPS, case .literal(let literal) = parts.first, literal.lowercased().hasPrefix("http://") {
+            throw ValidationError(field: field, "URL must use https (NOTIFY_REQUIRE_HTTPS is set)")
+        }
+    }
+
+    private func validateShape(field: String) throws(ValidationError) {
         var text = ""
         for (index, part) in parts.enumerated() {
             switch part {
@@ -107,6 +168,10 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
     ///   - configuration: the channel configuration whose `id` is the notification's `adapterId`, if any.
     /// - Throws: `TemplateError` naming the placeholder that has no usable value.
     public func expand(order: JSON, configuration: JSON?) throws(TemplateError) -> String {
+        if let placeholder = orderPlaceholderOutsidePath {
+            throw TemplateError(
+                placeholder: placeholder.description, reason: "order data may not choose the scheme or host of the URL")
+        }
         var result = ""
         for (index, part) in parts.enumerated() {
             switch part {
@@ -115,7 +180,7 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
                 result += literal
             case .placeholder(let placeholder):
                 let text = try Self.value(of: placeholder, order: order, configuration: configuration)
-                result += index == 0 ? text : Self.percentEncoded(text)
+                result += index == 0 ? text : Self.percentEncoded(text, encodingDots: placeholder.isOrderData)
             }
         }
         return result
@@ -169,17 +234,20 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Percent-encodes every byte but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
-    /// A value of `.` or `..` is encoded whole (`%2E`), so an order value cannot act as a dot
-    /// segment and move the delivery to another path.
-    public static func percentEncoded(_ text: String) -> String {
+    /// A value of `.` or `..` is encoded whole (`%2E`), so a value cannot act as a dot segment and
+    /// move the delivery to another path.
+    /// - Parameter encodingDots: encode every `.` too (order values: a dot never reads as part of
+    ///   a host name or a dot segment, whatever a receiver's URL parser does).
+    public static func percentEncoded(_ text: String, encodingDots: Bool = false) -> String {
         if text == "." || text == ".." { return String(repeating: "%2E", count: text.utf8.count) }
         var result = ""
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 result.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: ".") where !encodingDots:
+                result.append(".")
             default:
                 let hex = String(byte, radix: 16, uppercase: true)
                 result += byte < 16 ? "%0" + hex : "%" + hex

@@ -36,8 +36,8 @@ struct TemplateTests {
         ("https://h/{order.id}", "https://h/ord_123"),
         ("https://h/{order_id}", "https://h/ord_123"),
         ("https://h/?r={order.reference}", "https://h/?r=a%20b%2Fc%3Fd%26%C3%A9"),
-        ("https://h/{order.total}/{order.rate}/{order.paid}", "https://h/1250/0.25/true"),
-        ("https://h/{order.customer.email}", "https://h/jo%2Bx%40example.com"),
+        ("https://h/{order.total}/{order.rate}/{order.paid}", "https://h/1250/0%2E25/true"),
+        ("https://h/{order.customer.email}", "https://h/jo%2Bx%40example%2Ecom"),
         ("https://h/{order.payments.1.id}", "https://h/pay_2"),
         ("https://h/{configuration.shop}", "https://h/main"),
         ("{configuration.adapter.internalUrl}/notify/{order.id}", "https://adapter.example/base/notify/ord_123"),
@@ -101,6 +101,73 @@ struct TemplateTests {
         }
     }
 
+    /// Order data must not choose where the request (and its secret headers) goes.
+    @Test(arguments: [
+        ("https://api.example.com{order.x}", "{order.x}"),
+        ("https://api.example.com{order_id}/x", "{order_id}"),
+        ("https://{order.host}/x", "{order.host}"),
+        ("https://api.{order.x}.example.com/", "{order.x}"),
+        ("{order.base}/x", "{order.base}"),
+        ("{order_id}", "{order_id}"),
+        ("{configuration.base}{order.x}", "{order.x}"),
+        ("{configuration.base}.{order.x}/y", "{order.x}"),
+        ("https://{configuration.host}{order.x}/", "{order.x}"),
+    ])
+    func orderDataOutsideThePathIsRefused(template: String, placeholder: String) throws {
+        let parsed = try URLTemplate(parsing: template)
+        #expect(parsed.orderPlaceholderOutsidePath?.description == placeholder)
+        let message =
+            "placeholder \(placeholder) may not stand in the scheme or host of the URL, nor directly after them: "
+            + "order data must not choose where the request goes; put it after a '/' in the path"
+        #expect(throws: ValidationError(field: "invoke", message)) { try parsed.validateAsURL() }
+        // A notification stored before the rule existed is not expanded either.
+        #expect(throws: TemplateError.self) {
+            try parsed.expand(order: .object(["x": .string("a"), "id": .string("b")]), configuration: nil)
+        }
+    }
+
+    /// Refused too, by the URL rules (the stand-in `x` is no scheme and no port) before the
+    /// placement rule.
+    @Test(arguments: ["http{order.s}://h/", "https://api.example.com:{order.port}/"])
+    func orderDataInTheSchemeOrPortIsRefused(template: String) throws {
+        let parsed = try URLTemplate(parsing: template)
+        #expect(parsed.orderPlaceholderOutsidePath != nil)
+        #expect(throws: ValidationError.self) { try parsed.validateAsURL() }
+    }
+
+    @Test(arguments: [
+        "https://api.example.com/{order.x}", "https://api.example.com?x={order.x}",
+        "https://api.example.com#{order.x}", "{configuration.base}/{order.x}",
+        "https://{configuration.host}/{order_id}",
+        "{configuration.base}?id={order_id}",
+    ])
+    func orderDataInThePathIsAllowed(template: String) throws {
+        let parsed = try URLTemplate(parsing: template)
+        #expect(parsed.orderPlaceholderOutsidePath == nil)
+        try parsed.validateAsURL()
+    }
+
+    @Test func orderValuesCannotEscapeTheirPathSegment() throws {
+        let order: JSON = .object(["x": .string(".evil.example/../@attacker:1/"), "id": .string("..")])
+        let expanded = try URLTemplate(parsing: "https://api.example.com/hook/{order.x}/{order_id}")
+            .expand(order: order, configuration: nil)
+        #expect(expanded == "https://api.example.com/hook/%2Eevil%2Eexample%2F%2E%2E%2F%40attacker%3A1%2F/%2E%2E")
+        #expect(try TargetURL(parsing: expanded).host == "api.example.com")
+        // Configuration values keep their dots: they may name the merchant's own host.
+        let configured = try URLTemplate(parsing: "https://{configuration.host}/{order.x}")
+            .expand(
+                order: .object(["x": .string("a.b")]), configuration: .object(["host": .string("hooks.shop.example")]))
+        #expect(configured == "https://hooks.shop.example/a%2Eb")
+    }
+
+    @Test func requireHTTPSRefusesPlainHTTP() throws {
+        #expect(throws: ValidationError(field: "url", "URL must use https (NOTIFY_REQUIRE_HTTPS is set)")) {
+            try URLTemplate(parsing: "HTTP://h/{order.id}").validateAsURL(field: "url", requireHTTPS: true)
+        }
+        try URLTemplate(parsing: "https://h/{order.id}").validateAsURL(requireHTTPS: true)
+        try URLTemplate(parsing: "http://h/{order.id}").validateAsURL(requireHTTPS: false)
+    }
+
     @Test(arguments: [
         ("AZaz09-._~", "AZaz09-._~"), ("a b", "a%20b"),
         ("/?#[]@!$&'()*+,;=%", "%2F%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D%25"),
@@ -108,6 +175,9 @@ struct TemplateTests {
     ])
     func percentEncoding(raw: String, encoded: String) {
         #expect(URLTemplate.percentEncoded(raw) == encoded)
+        #expect(
+            URLTemplate.percentEncoded(raw, encodingDots: true)
+                == encoded.reduce(into: "") { $0 += $1 == "." ? "%2E" : String($1) })
     }
 
     @Test(arguments: [(42.0, "42"), (-7.0, "-7"), (0.5, "0.5"), (1e300, "1e+300")])
