@@ -28,7 +28,9 @@ public enum HeaderRules {
     ]
 
     private static let secretNames: Set<String> = ["authorization", "cookie"]
-    private static let secretFragments = ["key", "token", "secret", "signature", "auth"]
+    private static let secretFragments = [
+        "key", "token", "secret", "signature", "auth", "password", "credential", "session", "cookie",
+    ]
 
     /// Checks one header; errors name the field `headers.<name>` (under `field`).
     public static func validate(name: String, value: String, field: String = "headers") throws(ValidationError) {
@@ -64,8 +66,9 @@ public enum HeaderRules {
         }
     }
 
-    /// Whether a header's value is a secret: `Authorization`, `Cookie`, or a name containing
-    /// `key`, `token`, `secret`, `signature` or `auth` (ignoring case).
+    /// Whether a header's (or query parameter's) value is a secret: `Authorization`, `Cookie`, or a
+    /// name containing `key`, `token`, `secret`, `signature`, `auth`, `password`, `credential`,
+    /// `session` or `cookie` (ignoring case).
     public static func isSecret(name: String) -> Bool {
         let lower = name.lowercased()
         return secretNames.contains(lower) || secretFragments.contains { lower.contains($0) }
@@ -74,6 +77,25 @@ public enum HeaderRules {
     /// The headers with every secret value replaced by `***`, order and names kept.
     public static func redacted(_ headers: [HTTPHeader]) -> [HTTPHeader] {
         headers.map { isSecret(name: $0.name) ? HTTPHeader(name: $0.name, value: redaction) : $0 }
+    }
+
+    /// A URL (or URL template) as shown in responses: the value of every query parameter whose
+    /// name is a secret (by the header rule, `?token=abc` or `?api_key=abc`) replaced by `***`.
+    /// Receivers that take their credential in the query get it; nobody reading the API does.
+    public static func redactedURL(_ url: String) -> String {
+        guard let question = url.firstIndex(of: "?") else { return url }
+        let fragmentStart = url[question...].firstIndex(of: "#") ?? url.endIndex
+        let query = url[url.index(after: question)..<fragmentStart]
+        let parameters = query.split(separator: "&", omittingEmptySubsequences: false).map { parameter in
+            guard let equals = parameter.firstIndex(of: "=") else { return String(parameter) }
+            let name = parameter[..<equals]
+            let decodedName = name.removingPercentEncodingASCII()
+            guard isSecret(name: decodedName), parameter.index(after: equals) < parameter.endIndex else {
+                return String(parameter)
+            }
+            return "\(name)=\(redaction)"
+        }
+        return url[...question] + parameters.joined(separator: "&") + url[fragmentStart...]
     }
 
     private static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
@@ -89,7 +111,8 @@ public enum HeaderRules {
     }
 
     /// A channel configuration document with the secret header values of its
-    /// `order.notifications[].headers` shown as `***`, for responses: the document is stored as
+    /// `order.notifications[].headers` and the secret query values of their `url` / `invoke` shown
+    /// as `***`, for responses: the document is stored as
     /// sent (the values are needed for deliveries) but never echoed in clear.
     public static func redactedConfiguration(_ document: JSON) -> JSON {
         guard var object = document.objectValue, var order = object["order"]?.objectValue,
@@ -97,9 +120,11 @@ public enum HeaderRules {
         else { return document }
         order["notifications"] = .array(
             notifications.map { notification in
-                guard var fields = notification.objectValue, let headers = fields["headers"]?.objectValue else {
-                    return notification
+                guard var fields = notification.objectValue else { return notification }
+                for key in ["url", "invoke"] {
+                    if let url = fields[key]?.stringValue { fields[key] = .string(redactedURL(url)) }
                 }
+                guard let headers = fields["headers"]?.objectValue else { return .object(fields) }
                 fields["headers"] = .object(
                     headers.reduce(into: [:]) { result, header in
                         result[header.key] = isSecret(name: header.key) ? .string("***") : header.value
@@ -108,5 +133,28 @@ public enum HeaderRules {
             })
         object["order"] = .object(order)
         return .object(object)
+    }
+}
+
+extension Substring {
+    /// `%XX` escapes decoded (bytes as Latin-1, enough to compare a name with ASCII fragments);
+    /// a `%` not followed by two hex digits is kept as it is.
+    fileprivate func removingPercentEncodingASCII() -> String {
+        var result = ""
+        var index = startIndex
+        while index < endIndex {
+            let char = self[index]
+            let next = self.index(after: index)
+            if char == "%", let end = self.index(next, offsetBy: 2, limitedBy: endIndex),
+                let byte = UInt8(self[next..<end], radix: 16)
+            {
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+                index = end
+            } else {
+                result.append(char == "+" ? " " : char)
+                index = next
+            }
+        }
+        return result
     }
 }

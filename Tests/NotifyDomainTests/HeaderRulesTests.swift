@@ -70,10 +70,37 @@ struct HeaderRulesTests {
     @Test(arguments: [
         ("Authorization", true), ("cookie", true), ("X-Api-Key", true), ("X-Token", true),
         ("Client-Secret", true), ("X-Signature", true), ("X-AUTH-User", true), ("Proxy-Authorization", true),
-        ("Content-Type", false), ("X-Request-Id", false), ("Accept", false), ("Set-Cookie", false),
+        ("Set-Cookie", true), ("X-Password", true), ("X-Db-Credential", true), ("Session-Id", true),
+        ("X-Cookie-Jar", true),
+        ("Content-Type", false), ("X-Request-Id", false), ("Accept", false), ("X-Shop", false),
     ])
     func secretNames(name: String, isSecret: Bool) {
         #expect(HeaderRules.isSecret(name: name) == isSecret)
+    }
+
+    @Test(arguments: [
+        ("https://h/x?token=abc&a=1", "https://h/x?token=***&a=1"),
+        ("https://h/x?a=1&api_key=k#frag?token=t", "https://h/x?a=1&api_key=***#frag?token=t"),
+        ("https://h/x?Session=s&password=p&user=u", "https://h/x?Session=***&password=***&user=u"),
+        ("https://h/x?x%2Dtoken=abc", "https://h/x?x%2Dtoken=***"),
+        ("https://h/x?token=&token", "https://h/x?token=&token"),
+        ("https://h/x/token=abc", "https://h/x/token=abc"),
+        ("https://h/{order.id}?auth={configuration.auth}", "https://h/{order.id}?auth=***"),
+    ])
+    func urlQueryRedaction(url: String, shown: String) {
+        #expect(HeaderRules.redactedURL(url) == shown)
+    }
+
+    @Test func registeredURLsAreShownRedacted() throws {
+        let spec = try NotificationSpec(
+            json: .object(["url": .string("https://h/x?token=abc"), "scope": .object(["payment": .bool(true)])]))
+        #expect(spec.json(redacted: true)["url"] == .string("https://h/x?token=***"))
+        #expect(spec.json(redacted: false)["url"] == .string("https://h/x?token=abc"))
+        let document: JSON = .object([
+            "order": .object(["notifications": .array([.object(["invoke": .string("https://h/?key=k")])])])
+        ])
+        let shown = HeaderRules.redactedConfiguration(document)["order"]?["notifications"]?.arrayValue?.first
+        #expect(shown?["invoke"] == .string("https://h/?key=***"))
     }
 
     @Test func redactionKeepsOrderAndNames() {
