@@ -32,7 +32,13 @@ public struct JSONSchema: Equatable, Sendable {
 
     /// Whether `value` is valid against this schema.
     public func validates(_ value: JSON) -> Bool {
-        root.validates(value)
+        root.validates(value, budget: .unlimited)
+    }
+
+    /// Whether `value` is valid, its patterns drawing from `budget` (see ``MatchBudget``); the
+    /// answer means nothing once the budget is exhausted.
+    public func validates(_ value: JSON, budget: MatchBudget) -> Bool {
+        root.validates(value, budget: budget)
     }
 
     public static func == (lhs: JSONSchema, rhs: JSONSchema) -> Bool {
@@ -46,11 +52,11 @@ indirect enum SchemaNode: Sendable {
     case never
     case rules([SchemaRule])
 
-    func validates(_ value: JSON) -> Bool {
+    func validates(_ value: JSON, budget: MatchBudget) -> Bool {
         switch self {
         case .always: return true
         case .never: return false
-        case .rules(let rules): return rules.allSatisfy { $0.accepts(value) }
+        case .rules(let rules): return rules.allSatisfy { $0.accepts(value, budget: budget) }
         }
     }
 }
@@ -78,26 +84,27 @@ enum SchemaRule: Sendable {
     case minItems(Int)
     case maxItems(Int)
 
-    func accepts(_ value: JSON) -> Bool {
+    func accepts(_ value: JSON, budget: MatchBudget) -> Bool {
+        let validates = { (schema: SchemaNode, value: JSON) in schema.validates(value, budget: budget) }
         switch (self, value) {
         case (.const(let expected), _): return value == expected
         case (.enumeration(let options), _): return options.contains(value)
         case (.types(let types), _): return types.contains { $0.matches(value) }
-        case (.not(let schema), _): return !schema.validates(value)
-        case (.allOf(let schemas), _): return schemas.allSatisfy { $0.validates(value) }
-        case (.anyOf(let schemas), _): return schemas.contains { $0.validates(value) }
-        case (.oneOf(let schemas), _): return schemas.lazy.filter { $0.validates(value) }.prefix(2).count == 1
+        case (.not(let schema), _): return !validates(schema, value)
+        case (.allOf(let schemas), _): return schemas.allSatisfy { validates($0, value) }
+        case (.anyOf(let schemas), _): return schemas.contains { validates($0, value) }
+        case (.oneOf(let schemas), _): return schemas.lazy.filter { validates($0, value) }.prefix(2).count == 1
         case (.minimum(let limit), .number(let number)): return number >= limit
         case (.maximum(let limit), .number(let number)): return number <= limit
         case (.exclusiveMinimum(let limit), .number(let number)): return number > limit
         case (.exclusiveMaximum(let limit), .number(let number)): return number < limit
         case (.minLength(let limit), .string(let text)): return text.count >= limit
         case (.maxLength(let limit), .string(let text)): return text.count <= limit
-        case (.pattern(let pattern), .string(let text)): return pattern.matches(text)
+        case (.pattern(let pattern), .string(let text)): return pattern.matches(text, budget: budget)
         case (.properties(let schemas), .object(let members)):
-            return schemas.allSatisfy { key, schema in members[key].map(schema.validates) ?? true }
+            return schemas.allSatisfy { key, schema in members[key].map { validates(schema, $0) } ?? true }
         case (.required(let names), .object(let members)): return names.allSatisfy { members[$0] != nil }
-        case (.items(let schema), .array(let elements)): return elements.allSatisfy(schema.validates)
+        case (.items(let schema), .array(let elements)): return elements.allSatisfy { validates(schema, $0) }
         case (.minItems(let limit), .array(let elements)): return elements.count >= limit
         case (.maxItems(let limit), .array(let elements)): return elements.count <= limit
         default: return true

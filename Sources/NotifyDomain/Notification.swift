@@ -58,8 +58,8 @@ public struct NotificationSpec: Equatable, Sendable {
 
     /// The scopes a change of the order from `before` to `after` fires, in registration order.
     /// Empty means the change does not concern this notification.
-    public func matchingScopes(before: JSON, after: JSON) -> [Scope] {
-        scopes.filter { $0.fires(before: before, after: after) }
+    public func matchingScopes(before: JSON, after: JSON, budget: MatchBudget = .unlimited) -> [Scope] {
+        scopes.filter { $0.fires(before: before, after: after, budget: budget) }
     }
 
     /// Whether any scope fires for the change from `before` to `after`.
@@ -71,7 +71,7 @@ public struct NotificationSpec: Equatable, Sendable {
     public var redactedHeaders: [HTTPHeader] { HeaderRules.redacted(headers) }
 
     /// The notification as registered, in its own form, with `method` and `headers` always present.
-    /// - Parameter redacted: show secret header values as `***` (every API response and payload);
+    /// - Parameter redacted: show secret header and query values as `***` (every API response and payload);
     ///   `false` only for storage, so that `NotificationSpec(json:)` reads it back unchanged.
     public func json(redacted: Bool) -> JSON {
         var object: [String: JSON] = [
@@ -81,12 +81,13 @@ public struct NotificationSpec: Equatable, Sendable {
                     (redacted ? redactedHeaders : headers).map { ($0.name, JSON.string($0.value)) },
                     uniquingKeysWith: { first, _ in first })),
         ]
+        let urlText = redacted ? HeaderRules.redactedURL(url.source) : url.source
         switch form {
         case .simple:
-            object["url"] = .string(url.source)
+            object["url"] = .string(urlText)
             object["scope"] = simpleScopeJSON()
         case .pointer:
-            object["invoke"] = .string(url.source)
+            object["invoke"] = .string(urlText)
             if let scope = scopes.first {
                 object["scope"] = .string(scope.pointer.description)
                 if let schema = scope.schema { object["schema"] = schema.source }

@@ -65,6 +65,15 @@ public struct Pattern: Equatable, Sendable {
         program.matches(text)
     }
 
+    /// `matches(_:)` drawing its steps from `budget`: once the budget is exhausted this and every
+    /// later match of the budget answer `false`.
+    public func matches(_ text: String, budget: MatchBudget) -> Bool {
+        guard !budget.isExhausted else { return false }
+        let (matched, steps) = program.matches(text, budget: budget.remaining)
+        budget.charge(steps)
+        return matched && !budget.isExhausted
+    }
+
     public static func == (lhs: Pattern, rhs: Pattern) -> Bool {
         lhs.source == rhs.source
     }

@@ -6,10 +6,18 @@
 extension PatternProgram {
     /// Whether the program matches anywhere in `text`.
     func matches(_ text: String) -> Bool {
+        matches(text, budget: .max).matched
+    }
+
+    /// Whether the program matches anywhere in `text`, giving up (no match) once more than
+    /// `budget` steps are spent; a step is one instruction of the program for one scalar of the
+    /// text, an upper bound of the work done for it.
+    /// - Returns: the outcome and the steps spent (more than `budget` when it gave up).
+    func matches(_ text: String, budget: Int) -> (matched: Bool, steps: Int) {
         instructions.withUnsafeBufferPointer { instructions in
             sets.withUnsafeBufferPointer { sets in
                 let machine = PatternMachine(instructions: instructions, sets: sets)
-                return machine.run(text.unicodeScalars, restart: !anchoredAtStart)
+                return machine.run(text.unicodeScalars, restart: !anchoredAtStart, budget: budget)
             }
         }
     }
@@ -60,16 +68,23 @@ private struct PatternMachine: ~Copyable {
     }
 
     /// Runs over `scalars`; `restart` starts a match again before every scalar (unanchored).
-    consuming func run(_ scalars: String.UnicodeScalarView, restart: Bool) -> Bool {
+    /// Stops without a match once the steps (program size per position) exceed `budget`.
+    consuming func run(_ scalars: String.UnicodeScalarView, restart: Bool, budget: Int) -> (
+        matched: Bool, steps: Int
+    ) {
+        let perScalar = instructions.count
+        var steps = perScalar
         var iterator = scalars.makeIterator()
         var next = iterator.next()?.value
-        if close(0, previous: nil, next: next) { return true }
+        if close(0, previous: nil, next: next) { return (true, steps) }
         while let scalar = next {
+            steps += perScalar
+            if steps > budget { return (false, steps) }
             next = iterator.next()?.value
-            if step(consuming: scalar, next: next, restart: restart) { return true }
-            if !restart, currentCount == 0 { return false }
+            if step(consuming: scalar, next: next, restart: restart) { return (true, steps) }
+            if !restart, currentCount == 0 { return (false, steps) }
         }
-        return false
+        return (false, steps)
     }
 
     /// Moves every alive instruction over `scalar`, and starts again after it when `restart`;

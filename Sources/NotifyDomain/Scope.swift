@@ -42,11 +42,11 @@ public struct Scope: Equatable, Sendable {
     /// pointer (or anything under it) differs, missing and present counting as different, and the
     /// new value is valid for the schema (no schema: any change). A new value that is missing never
     /// satisfies a schema.
-    public func fires(before: JSON, after: JSON) -> Bool {
+    public func fires(before: JSON, after: JSON, budget: MatchBudget = .unlimited) -> Bool {
         guard JSONPointer.changed(at: pointer, before: before, after: after) else { return false }
         guard let schema else { return true }
         guard let newValue = pointer.resolve(in: after) else { return false }
-        return schema.validates(newValue)
+        return schema.validates(newValue, budget: budget)
     }
 
     /// The event's scope as shown on the event and in its delivery body: `state.<new status>` for a

@@ -42,6 +42,8 @@ public struct OrderChange: Sendable {
 public struct ChangeContext {
     public let timestamp: () -> String
     public let makeId: () -> String
+    /// The matching steps the change's schema patterns may spend (``MatchBudget``).
+    public var matchSteps = MatchBudget.defaultSteps
 
     public init(timestamp: @escaping () -> String, makeId: @escaping () -> String) {
         self.timestamp = timestamp
@@ -119,11 +121,11 @@ public struct OrderStore {
             guard after.document != before.document else { return (after, []) }
             try connection.query(
                 OrderStatements.updateOrder, [merchant, orderId, after.document, timestamp])
-            let events = EventPlanner.plan(
+            let events = try EventPlanner.plan(
                 before: before.document, after: after.document, order: OrderView.payloadJSON(document: after.document),
                 notifications: before.notifications.filter { $0.id != wanted.unregister },
                 configurations: try configurations(for: before), createdAt: timestamp,
-                makeId: context.makeId)
+                makeId: context.makeId, matchSteps: context.matchSteps)
             try record(events, order: after, timestamp: timestamp)
             return (after, events)
         }
