@@ -8,11 +8,13 @@ struct Application {
     let router: Router
     let database: Database
     let logger: Logger
+    let limits: APILimits
 
-    init(database: Database, logger: Logger) {
+    init(database: Database, logger: Logger, limits: APILimits = APILimits()) {
         self.router = Routes.build()
         self.database = database
         self.logger = logger
+        self.limits = limits
     }
 
     /// The response and, when authenticated, the merchant (for the access log).
@@ -26,13 +28,13 @@ struct Application {
                 throw APIError.methodNotAllowed(allowed: allowed)
             case .found(let route, let parameters):
                 if route.access == .merchant {
-                    merchant = try Authenticator(database: database).authenticate(request)
+                    merchant = try Authenticator(database: database, limits: limits).authenticate(request, now: now)
                 }
                 var requestLogger = logger
                 requestLogger[metadataKey: "request.id"] = "\(request.requestId)"
                 let context = RequestContext(
                     request: request, parameters: parameters, merchant: merchant ?? "",
-                    database: database, now: now, logger: requestLogger)
+                    database: database, now: now, logger: requestLogger, limits: limits)
                 return (try route.handler(context), merchant)
             }
         } catch {

@@ -5,6 +5,8 @@ import NotifyStore
 /// (the command line wins). Bad values stop the process with a message instead of a guess.
 struct FCGIConfig {
     var socketPath: String
+    /// The group that may connect to the socket besides its owner (`NOTIFY_FCGI_SOCKET_GROUP`).
+    var socketGroup: String?
     var workers: Int
     var databaseURL: String
     var logLevel: String?
@@ -13,6 +15,8 @@ struct FCGIConfig {
     /// A worker busy with one request for longer is killed and replaced (`NOTIFY_REQUEST_TIMEOUT`;
     /// nginx has answered 504 after 30 s by then).
     var requestTimeout: Double = 35
+    /// The API's quotas (`APILimits`).
+    var limits = APILimits()
 
     static func fromEnvironment(_ environment: [String: String], workingDirectory: String) throws -> FCGIConfig {
         let workers: Int
@@ -36,6 +40,8 @@ struct FCGIConfig {
             }
             config.requestTimeout = value
         }
+        config.limits = try APILimits.fromEnvironment(environment)
+        config.socketGroup = environment["NOTIFY_FCGI_SOCKET_GROUP"].flatMap { $0.isEmpty ? nil : $0 }
         return config
     }
 }

@@ -13,7 +13,8 @@ struct Master {
     let logger: Logger
 
     func run() throws -> Never {
-        let socket = try FastCGISocket(path: config.socketPath, backlog: 1024)
+        let socket = try FastCGISocket(
+            path: config.socketPath, backlog: 1024, group: config.socketGroup)
         notify_install_signal(SIGTERM) { _ in masterStopRequested = 1 }
         notify_install_signal(SIGINT) { _ in masterStopRequested = 1 }
         logger.info("starting", metadata: ["workers": "\(config.workers)", "socket": "\(config.socketPath)"])

@@ -25,7 +25,8 @@ struct Worker {
             logger.critical("\(error)")
             exit(1)
         }
-        let application = Application(database: Database(conninfo: config.databaseURL), logger: logger)
+        let application = Application(
+            database: Database(conninfo: config.databaseURL), logger: logger, limits: config.limits)
         let connection = FastCGIConnection(socket: socket)
         while workerStopRequested == 0 {
             guard connection.accept() else { continue }
@@ -49,7 +50,8 @@ struct Worker {
             request = HTTPRequest(parameters: parameters, body: body)
             (response, merchant) = application.respond(to: request, now: started)
         } else {
-            response = APIError.payloadTooLarge.problemResponse(requestId: request.requestId)
+            response = APIError.payloadTooLarge("the body is larger than 1 MiB").problemResponse(
+                requestId: request.requestId)
             merchant = nil
         }
         var headers = response.headers

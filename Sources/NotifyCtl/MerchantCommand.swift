@@ -64,12 +64,21 @@ struct TokenCommand: ParsableCommand {
         }
     }
 
+    /// The token comes on standard input (`notifyctl token revoke < token.txt`), never as an
+    /// argument: arguments show in `ps`, in /proc of every local user and in shell history.
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token (it answers 401 from now on).")
-
-        @Argument var token: String
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a token read from standard input (it answers 401 from now on).")
 
         func run() throws {
+            guard let line = readLine(strippingNewline: true) else {
+                throw CtlSupport.fail(
+                    "give the token on standard input, e.g. notifyctl token revoke < token.txt", code: 2)
+            }
+            let token = line.trimmingASCIIWhitespace()
+            guard APIToken.isWellFormed(token) else {
+                throw CtlSupport.fail("that is not a well-formed token", code: 2)
+            }
             guard
                 try MerchantStore(connection: try CtlSupport.connect()).revokeToken(
                     tokenHash: APIToken.sha256Hex(token))

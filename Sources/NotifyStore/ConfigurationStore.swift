@@ -15,14 +15,16 @@ public struct ConfigurationStore {
         self.connection = connection
     }
 
-    /// Creates or replaces a configuration. Returns `true` when it is new.
-    public func put(merchant: String, channel: String, id: String, active: Bool, document: JSON, timestamp: String)
-        throws -> Bool
-    {
+    /// Creates or replaces a configuration. Returns `true` when it is new, `nil` when it is new
+    /// but the channel already has `limit` configurations (counted in the same statement).
+    public func put(
+        merchant: String, channel: String, id: String, active: Bool, document: JSON, timestamp: String, limit: Int
+    ) throws -> Bool? {
         let row = try connection.query(
-            ConfigurationStatements.upsert, [merchant, channel, id, active, document, timestamp]
+            ConfigurationStatements.upsert, [merchant, channel, id, active, document, timestamp, limit]
         ).first
-        return try row?.bool("created") ?? false
+        guard let row else { return nil }
+        return try row.bool("created")
     }
 
     public func get(merchant: String, channel: String, id: String) throws -> JSON? {

@@ -12,15 +12,29 @@ enum EventStatements {
         request_method, request_url, request_headers, \(attemptsJSON) AS attempts
         """
 
-    /// The event's attempts as a JSON array, oldest first, in the same statement (and so the same
-    /// snapshot) as the event: `attemptCount` always agrees with `attempts`.
-    static let attemptsJSON = """
+    /// The latest `latestAttempts` attempts of the event as a JSON array, oldest first, in the same
+    /// statement (and so the same snapshot) as the event: a listed event stays small however often
+    /// it was retried, and `attemptCount` tells how many there are in all.
+    static let attemptsJSON = attempts(
+        window: "ORDER BY attempted_at DESC, attempt_id DESC LIMIT \(latestAttempts)")
+
+    /// How many attempts an event carries in a list.
+    static let latestAttempts = 10
+
+    /// One page of the event's attempts, oldest first: `LIMIT $3 OFFSET $4` (the event detail).
+    static let attemptsPageJSON = attempts(
+        window: "ORDER BY attempted_at, attempt_id LIMIT $3::integer OFFSET $4::integer")
+
+    private static func attempts(window: String) -> String {
+        """
         (SELECT coalesce(json_agg(json_build_object(
                     'id', a.attempt_id, 'timestamp', \(rfc3339("a.attempted_at")), 'statusCode', a.status_code,
                     'responseBody', a.response_body, 'durationMs', a.duration_ms, 'error', a.error,
                     'trigger', a.trigger) ORDER BY a.attempted_at, a.attempt_id), '[]')
-         FROM attempts AS a WHERE a.merchant = events.merchant AND a.event_id = events.event_id)
+         FROM (SELECT * FROM attempts
+               WHERE attempts.merchant = events.merchant AND attempts.event_id = events.event_id \(window)) AS a)
         """
+    }
 
     /// The filterable columns with their casts, in parameter order after the merchant. A `scope`
     /// filter is either a pointer (column `scope`) or a key (column `scope_key`), never both.
@@ -61,7 +75,11 @@ enum EventStatements {
     }
 
     static let one = Statement(
-        "event_select", "SELECT \(columns) FROM events WHERE merchant = $1 AND event_id = $2::uuid")
+        "event_select",
+        """
+        SELECT \(columns), \(attemptsPageJSON) AS attempts_page
+        FROM events WHERE merchant = $1 AND event_id = $2::uuid
+        """)
     /// Schedules one manual attempt now: at once when no sweep holds the delivery, else right after
     /// the attempt in flight (`retry_requested`). Events that never got a delivery row get one.
     static let retry = Statement(

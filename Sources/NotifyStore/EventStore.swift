@@ -53,9 +53,18 @@ public struct EventStore {
         return (try rows.map(Self.event), total)
     }
 
-    public func event(merchant: String, eventId: String) throws -> JSON? {
+    /// One event with a page of its attempts (oldest first), `nil` when the merchant has no such event.
+    public func event(merchant: String, eventId: String, attemptsOffset: Int = 0, attemptsLimit: Int = 100) throws
+        -> JSON?
+    {
         guard UUIDFormat.isValid(eventId) else { return nil }
-        return try connection.query(EventStatements.one, [merchant, eventId]).first.map(Self.event)
+        guard
+            let row = try connection.query(EventStatements.one, [merchant, eventId, attemptsLimit, attemptsOffset])
+                .first
+        else { return nil }
+        guard case .object(var event) = try Self.event(row) else { return nil }
+        event["attempts"] = try row.json("attempts_page")
+        return .object(event)
     }
 
     /// Schedules a manual attempt. Returns `false` when the merchant has no such event.
@@ -93,7 +102,7 @@ public struct EventStore {
             "attempts": try row.json("attempts"),
             "request": .object([
                 "method": .string(try row.string("request_method")),
-                "url": .string(try row.string("request_url")),
+                "url": .string(HeaderRules.redactedURL(try row.string("request_url"))),
                 "headers": .object(Dictionary(redacted) { first, _ in first }),
             ]),
         ])

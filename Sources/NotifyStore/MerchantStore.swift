@@ -45,6 +45,23 @@ public struct MerchantStore {
         guard let row = try connection.query(MerchantStatements.tokenOwner, [tokenHash]).first else { return nil }
         return TokenOwner(merchant: try row.string("merchant"), revoked: try row.bool("revoked"))
     }
+
+    /// The token's owner (`nil` when unknown) and the failed authentications counted for
+    /// `failureBucket` in the window starting at `window`, in one round trip: the check of a
+    /// client address's failures costs an authenticated request nothing extra.
+    public func tokenOwner(tokenHash: String, failureBucket: String, window: Int) throws -> (
+        owner: TokenOwner?, failures: Int
+    ) {
+        guard
+            let row = try connection.query(
+                MerchantStatements.tokenOwnerAndFailures, [tokenHash, failureBucket, window]
+            )
+            .first
+        else { return (nil, 0) }
+        let failures = try row.optionalInt("failures") ?? 0
+        guard let merchant = try row.optionalString("merchant") else { return (nil, failures) }
+        return (TokenOwner(merchant: merchant, revoked: try row.bool("revoked")), failures)
+    }
 }
 
 enum MerchantStatements {
@@ -61,4 +78,12 @@ enum MerchantStatements {
         "merchant_rotate_secret", "UPDATE merchants SET signing_secret = $2 WHERE merchant = $1")
     static let tokenOwner = Statement(
         "token_owner", "SELECT merchant, revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE token_hash = $1")
+    static let tokenOwnerAndFailures = Statement(
+        "token_owner_and_failures",
+        """
+        SELECT t.merchant, t.revoked_at IS NOT NULL AS revoked, f.hits AS failures
+        FROM (SELECT 1) AS one
+        LEFT JOIN api_tokens AS t ON t.token_hash = $1
+        LEFT JOIN rate_limits AS f ON f.bucket = $2 AND f.window_start = $3::bigint
+        """)
 }

@@ -82,7 +82,10 @@ enum ConfigurationStatements {
         "configuration_upsert",
         """
         INSERT INTO channel_configurations (merchant, channel, configuration_id, active, document, updated_at)
-        VALUES ($1, $2, $3, $4::boolean, $5::jsonb, $6::timestamptz)
+        SELECT $1, $2, $3, $4::boolean, $5::jsonb, $6::timestamptz
+        WHERE EXISTS (
+                SELECT 1 FROM channel_configurations WHERE merchant = $1 AND channel = $2 AND configuration_id = $3)
+            OR (SELECT count(*) FROM channel_configurations WHERE merchant = $1 AND channel = $2) < $7::int
         ON CONFLICT (merchant, channel, configuration_id)
         DO UPDATE SET active = EXCLUDED.active, document = EXCLUDED.document, updated_at = EXCLUDED.updated_at
         RETURNING (xmax = 0) AS created

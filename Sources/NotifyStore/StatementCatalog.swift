@@ -4,7 +4,7 @@ public enum StatementCatalog {
     public static var all: [Statement] {
         MigrationStatements.all + MerchantStatements.all + OrderStatements.all + ConfigurationStatements.all
             + DeliveryStatements.all + EventStatements.all
-            + MetricsStatements.all + StatsStatements.all
+            + MetricsStatements.all + StatsStatements.all + RateLimitStatements.all
     }
 }
 
@@ -14,6 +14,6 @@ extension MigrationStatements {
 
 extension MerchantStatements {
     static var all: [Statement] {
-        [insertMerchant, insertToken, addToken, revokeToken, rotateSecret, tokenOwner]
+        [insertMerchant, insertToken, addToken, revokeToken, rotateSecret, tokenOwner, tokenOwnerAndFailures]
     }
 }

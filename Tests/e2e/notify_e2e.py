@@ -40,11 +40,12 @@ def env(name: str) -> str:
 # notifyctl and merchants
 
 
-def notifyctl(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Runs `$NOTIFY_BIN/notifyctl ARGS` against the test database; returns the finished process."""
+def notifyctl(*args: str, check: bool = True, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Runs `$NOTIFY_BIN/notifyctl ARGS` against the test database, with `stdin` as its standard
+    input; returns the finished process."""
     command = [os.path.join(env("NOTIFY_BIN"), "notifyctl"), *args]
     environment = dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"))
-    result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60, input=stdin)
     if check and result.returncode != 0:
         raise AssertionError(
             f"{' '.join(command)} exited {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"

@@ -86,7 +86,11 @@ def test_revoked_token_is_refused(api: Api, merchant: Merchant, healthy) -> None
     with_new_token = {"Authorization": f"Bearer {token}"}
     assert_problem(api.get(unknown_order_path(), headers=with_new_token), 404)  # the new token works
 
-    notifyctl("token", "revoke", token)
+    # The token as an argument would show in ps and shell history: it is refused, not revoked.
+    assert notifyctl("token", "revoke", token, check=False).returncode != 0
+    assert_problem(api.get(unknown_order_path(), headers=with_new_token), 404)
+    assert notifyctl("token", "revoke", check=False, stdin="").returncode == 2
+    notifyctl("token", "revoke", stdin=token + "\n")
     assert_problem(api.get(unknown_order_path(), headers=with_new_token), 401)
     assert_problem(api.get(unknown_order_path()), 404)  # the merchant's first token still works
     healthy()

@@ -6,13 +6,31 @@ import Glibc
 struct FastCGISocket {
     let descriptor: Int32
 
-    /// Opens (replacing a stale file) the socket at `path` with a deep backlog (DESIGN §6) and makes
-    /// it writable for nginx's workers; access is controlled by the folder that holds it.
-    init(path: String, backlog: Int32) throws {
+    /// Opens (replacing a stale file) the socket at `path` with a deep backlog (DESIGN §6), mode
+    /// 0660: only its owner and `group` (nginx's workers' group) may connect, never other local
+    /// users, who could otherwise send requests with any `REMOTE_ADDR` and skip nginx's limits.
+    /// The umask is tightened while the socket is created, so it is never briefly open to all.
+    /// - Parameter group: a group name or number; `nil` keeps the process's own group.
+    init(path: String, backlog: Int32, group: String? = nil) throws {
+        var groupId: gid_t?
+        if let group {
+            if let number = UInt32(group) {
+                groupId = number
+            } else if let entry = getgrnam(group) {
+                groupId = entry.pointee.gr_gid
+            } else {
+                throw StartupError("NOTIFY_FCGI_SOCKET_GROUP: no group '\(group)'")
+            }
+        }
         unlink(path)
+        let previousMask = umask(0o117)
         let descriptor = FCGX_OpenSocket(path, backlog)
+        umask(previousMask)
         guard descriptor >= 0 else { throw StartupError("cannot open FastCGI socket at \(path)") }
-        chmod(path, 0o666)
+        if let groupId, chown(path, uid_t.max, groupId) != 0 {
+            throw StartupError("cannot give FastCGI socket \(path) to group \(groupId): errno \(errno)")
+        }
+        guard chmod(path, 0o660) == 0 else { throw StartupError("cannot chmod FastCGI socket \(path): errno \(errno)") }
         self.descriptor = descriptor
     }
 

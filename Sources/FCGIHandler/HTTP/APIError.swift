@@ -11,7 +11,9 @@ enum APIError: Error, Equatable {
     case notFound(String)
     case methodNotAllowed(allowed: [String])
     case conflict(String)
-    case payloadTooLarge
+    case payloadTooLarge(String)
+    /// A rate quota is used up; the client may try again after `retryAfter` seconds.
+    case tooManyRequests(String, retryAfter: Int)
     case unsupportedMediaType(String)
     case serviceUnavailable(String)
     case internalError
@@ -25,6 +27,7 @@ enum APIError: Error, Equatable {
         case .methodNotAllowed: 405
         case .conflict: 409
         case .payloadTooLarge: 413
+        case .tooManyRequests: 429
         case .unsupportedMediaType: 415
         case .serviceUnavailable: 503
         case .internalError: 500
@@ -40,6 +43,7 @@ enum APIError: Error, Equatable {
         case .methodNotAllowed: "Method Not Allowed"
         case .conflict: "Conflict"
         case .payloadTooLarge: "Payload Too Large"
+        case .tooManyRequests: "Too Many Requests"
         case .unsupportedMediaType: "Unsupported Media Type"
         case .serviceUnavailable: "Service Unavailable"
         case .internalError: "Internal Server Error"
@@ -49,10 +53,10 @@ enum APIError: Error, Equatable {
     var detail: String {
         switch self {
         case .badRequest(let detail, _), .unauthorized(let detail), .forbidden(let detail), .notFound(let detail),
-            .conflict(let detail), .unsupportedMediaType(let detail), .serviceUnavailable(let detail):
+            .conflict(let detail), .unsupportedMediaType(let detail), .serviceUnavailable(let detail),
+            .payloadTooLarge(let detail), .tooManyRequests(let detail, _):
             detail
         case .methodNotAllowed(let allowed): "allowed methods: \(allowed.joined(separator: ", "))"
-        case .payloadTooLarge: "the body is larger than 1 MiB"
         case .internalError: "an unexpected error occurred; it has been logged"
         }
     }
@@ -93,6 +97,7 @@ enum APIError: Error, Equatable {
         if case .methodNotAllowed(let allowed) = self { headers.append(("Allow", allowed.joined(separator: ", "))) }
         if case .unauthorized = self { headers.append(("WWW-Authenticate", "Bearer")) }
         if case .serviceUnavailable = self { headers.append(("Retry-After", "1")) }
+        if case .tooManyRequests(_, let seconds) = self { headers.append(("Retry-After", String(seconds))) }
         return HTTPResponse(status: status, headers: headers, body: JSON.object(problem).serializedBytes)
     }
 }

@@ -12,6 +12,7 @@ struct RequestContext {
     let database: Database
     let now: Date
     let logger: Logger
+    let limits: APILimits
 
     /// Timestamps and new ids for this request.
     var ids: Identifiers { Identifiers(now: now) }

@@ -26,15 +26,21 @@ enum ConfigurationRoutes {
                     throw APIError.badRequest("must be an object", field: "order")
                 }
                 if let list = orderObject["notifications"], !list.isNull {
-                    _ = try NotificationSpec.parseList(list, field: "order.notifications")
+                    let specs = try NotificationSpec.parseList(list, field: "order.notifications")
+                    try context.limits.checkTargets(specs, listField: "order.notifications")
                 }
             }
             var document = body
             document["id"] = .string(id)
             document["active"] = .bool(active)
-            let created = try ConfigurationStore(connection: try context.database.connection()).put(
+            let stored = try ConfigurationStore(connection: try context.database.connection()).put(
                 merchant: context.merchant, channel: channel, id: id, active: active, document: .object(document),
-                timestamp: context.ids.timestamp)
+                timestamp: context.ids.timestamp, limit: context.limits.configurationsPerChannel)
+            guard let created = stored else {
+                throw APIError.conflict(
+                    "channel '\(channel)' already has \(context.limits.configurationsPerChannel) configurations "
+                        + "(NOTIFY_MAX_CONFIGURATIONS_PER_CHANNEL); delete one first")
+            }
             return .json(created ? 201 : 200, HeaderRules.redactedConfiguration(.object(document)))
         }
         router.add("GET", path) { context in

@@ -15,7 +15,17 @@ enum EventRoutes {
                 .json(200, try load(context))
             }
             router.add("POST", base + "/{eventId}/retry") { context in
-                let store = EventStore(connection: try context.database.connection())
+                let connection = try context.database.connection()
+                let window = APILimits.minuteWindow(context.now)
+                let retries = try RateLimitStore(connection: connection).hit(
+                    bucket: "retry:" + context.merchant, window: window.start)
+                guard retries <= context.limits.manualRetriesPerMinute else {
+                    throw APIError.tooManyRequests(
+                        "at most \(context.limits.manualRetriesPerMinute) manual retries per minute "
+                            + "(NOTIFY_MANUAL_RETRY_LIMIT); try again in \(window.secondsLeft) s",
+                        retryAfter: window.secondsLeft)
+                }
+                let store = EventStore(connection: connection)
                 let eventId = context.parameter("eventId")
                 guard try store.retry(merchant: context.merchant, eventId: eventId, now: context.ids.timestamp) else {
                     throw APIError.notFound("no event '\(eventId)'")
@@ -54,10 +64,21 @@ enum EventRoutes {
             ]))
     }
 
+    /// One event with a page of its attempts, oldest first (`attemptsOffset`, `attemptsLimit` 1–100,
+    /// default 100): no answer grows without bound however often an event is retried.
     private static func load(_ context: RequestContext) throws -> JSON {
+        let attemptsOffset = try integer(
+            context.queryValue("attemptsOffset", "attempts_offset"), name: "attemptsOffset", default: 0,
+            range: 0...1_000_000)
+        let attemptsLimit = try integer(
+            context.queryValue("attemptsLimit", "attempts_limit"), name: "attemptsLimit", default: 100, range: 1...100)
         let store = EventStore(connection: try context.database.connection())
         let eventId = context.parameter("eventId")
-        guard let event = try store.event(merchant: context.merchant, eventId: eventId) else {
+        guard
+            let event = try store.event(
+                merchant: context.merchant, eventId: eventId, attemptsOffset: attemptsOffset,
+                attemptsLimit: attemptsLimit)
+        else {
             throw APIError.notFound("no event '\(eventId)'")
         }
         return event

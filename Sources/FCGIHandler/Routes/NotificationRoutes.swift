@@ -19,6 +19,7 @@ enum NotificationRoutes {
         }
         router.add("POST", path) { context in
             let spec = try NotificationSpec(json: .object(try context.request.jsonObjectBody()))
+            try context.limits.checkTargets([spec])
             var registered: RegisteredNotification?
             _ = try OrderRoutes.change(context) { order, _ in
                 let registrations = try registrations([spec], origin: .api, on: order, ids: context.ids)

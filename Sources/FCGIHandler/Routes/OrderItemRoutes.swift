@@ -27,6 +27,7 @@ enum OrderItemRoutes {
         var specs: [NotificationSpec] = []
         if let notificationsJSON, !notificationsJSON.isNull {
             specs = try NotificationSpec.parseList(notificationsJSON)
+            try context.limits.checkTargets(specs, listField: "notifications")
         }
         let itemId = context.parameter("itemId")
         let ids = context.ids

@@ -64,6 +64,7 @@ enum OrderRoutes {
                 notifications.append(RegisteredNotification(id: id, origin: .configuration, spec: spec))
             }
         }
+        try context.limits.checkOrder(notifications: notifications.count, document: document)
         let record = OrderRecord(
             merchant: context.merchant, orderId: orderId, channel: channel, document: document,
             notifications: notifications)
@@ -80,14 +81,25 @@ enum OrderRoutes {
     }
 
     /// Runs one change of the order in the outbox transaction and answers with the order after it.
+    /// A change past the order's quotas (notifications, stored size) is refused before it is written.
     static func change(
         _ context: RequestContext, _ apply: (OrderRecord, String) throws -> OrderChange
     ) throws -> HTTPResponse {
         let store = OrderStore(connection: try context.database.connection())
         let orderId = context.parameter("orderId")
+        var changeContext = Identifiers.live
+        changeContext.matchSteps = context.limits.schemaMatchSteps
         guard
             let result = try store.change(
-                merchant: context.merchant, orderId: orderId, context: Identifiers.live, apply)
+                merchant: context.merchant, orderId: orderId, context: changeContext,
+                { order, timestamp in
+                    let change = try apply(order, timestamp)
+                    let removed = change.unregister == nil ? 0 : 1
+                    try context.limits.checkOrder(
+                        notifications: order.notifications.count - removed + change.register.count,
+                        document: change.document)
+                    return change
+                })
         else { throw APIError.notFound("no order '\(orderId)'") }
         if !result.events.isEmpty {
             context.logger.info(

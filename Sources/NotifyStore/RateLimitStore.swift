@@ -1,0 +1,38 @@
+/// Counters of the API's per-key quotas in fixed one-minute windows (failed authentications per
+/// client address, manual retries per merchant), kept in PostgreSQL because the workers share no
+/// memory. A window is named by its start in Unix seconds, computed by the caller from its clock.
+public struct RateLimitStore {
+    private let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// Counts one hit of `bucket` in the window starting at `window` and returns the hits of that
+    /// window so far, this one included.
+    public func hit(bucket: String, window: Int) throws -> Int {
+        guard let row = try connection.query(RateLimitStatements.hit, [bucket, window]).first else { return 0 }
+        return try row.int("hits")
+    }
+
+    /// The hits of `bucket` in the window starting at `window` (0 when none).
+    public func hits(bucket: String, window: Int) throws -> Int {
+        try connection.query(RateLimitStatements.hits, [bucket, window]).first?.int("hits") ?? 0
+    }
+}
+
+enum RateLimitStatements {
+    static let hit = Statement(
+        "rate_limit_hit",
+        """
+        INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES ($1, $2::bigint, 1)
+        ON CONFLICT (bucket) DO UPDATE
+        SET hits = CASE WHEN r.window_start = EXCLUDED.window_start THEN r.hits + 1 ELSE 1 END,
+            window_start = EXCLUDED.window_start
+        RETURNING hits
+        """)
+    static let hits = Statement(
+        "rate_limit_hits", "SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2::bigint")
+
+    static var all: [Statement] { [hit, hits] }
+}
