@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import os
 import re
 import shutil
 import signal
@@ -19,6 +20,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from notify_e2e import PROBLEM_JSON, TIMEOUT, assert_healthy, env
 
@@ -91,7 +93,9 @@ def directives(path: Path, name: str) -> list[str]:
 )
 def test_dev_and_production_share_the_fastcgi_block(name: str) -> None:
     dev = directives(DEV_TEMPLATE, name)
-    production = [d for d in directives(PRODUCTION, name) if not d.startswith("return 301")]
+    # The plain-HTTP server's own answers (a redirect, a 403 for the API) are not in the dev config.
+    production = [d for d in directives(PRODUCTION, name)
+                  if not d.startswith("return 301") and "served over HTTPS only" not in d]
     assert dev, f"no {name} in {DEV_TEMPLATE.name}"
     assert dev == production
 
@@ -229,14 +233,41 @@ def test_production_serves_the_dashboard_with_its_headers(production) -> None:
     assert script.status == 200 and script.getheader("Content-Type") == "text/javascript; charset=utf-8"
 
 
-def test_production_redirects_http_to_https(production) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", production["http"], timeout=TIMEOUT)
-    connection.request("GET", "/api/v0/checkout/orders?x=1", headers={"Host": "notify.example.com"})
+def http_get(port: int, path: str, host: str) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    connection.request("GET", path, headers={"Host": host})
     response = connection.getresponse()
-    response.read()
+    response.body = response.read()  # type: ignore[attr-defined]
     connection.close()
+    return response
+
+
+def test_production_redirects_http_to_its_own_name(production) -> None:
+    response = http_get(production["http"], "/healthz?x=1", "notify.example.com")
     assert response.status == 301
-    assert response.getheader("Location") == "https://notify.example.com/api/v0/checkout/orders?x=1"
+    assert response.getheader("Location") == "https://notify.example.com/healthz?x=1"
+    # A Host header the client chose does not choose where the redirect goes.
+    forged = http_get(production["http"], "/healthz", "evil.example")
+    assert forged.status == 301
+    assert forged.getheader("Location") == "https://notify.example.com/healthz"
+
+
+def test_production_refuses_the_api_over_plain_http(production) -> None:
+    # No redirect that a client would follow with its token already sent in clear: a 403 it sees.
+    response = http_get(production["http"], "/api/v0/checkout/orders?x=1", "notify.example.com")
+    assert response.status == 403, response.body  # type: ignore[attr-defined]
+    assert response.getheader("Location") is None
+    assert response.getheader("Content-Type") == PROBLEM_JSON
+    problem = json.loads(response.body)  # type: ignore[attr-defined]
+    assert problem["status"] == 403 and "HTTPS" in problem["detail"], problem
+
+
+def test_production_api_answers_are_not_sniffed_nor_stored(production) -> None:
+    for path in ("/api/v0/checkout/notifications/events", "/healthz", "/no/such/path"):
+        response = https_get(production["https"], path)
+        assert response.getheader("X-Content-Type-Options") == "nosniff", (path, response.getheaders())
+        assert response.getheader("Cache-Control") == "no-store", (path, response.getheaders())
+        assert response.getheader("X-Request-Id"), path
 
 
 def test_production_metrics_only_from_loopback(production) -> None:
@@ -269,3 +300,56 @@ def test_no_workers_is_502_problem_json(no_workers: str) -> None:
     assert status == 502, body
     assert headers.get("content-type") == PROBLEM_JSON
     assert json.loads(body)["status"] == 502
+
+
+# ---- requests per merchant (limit_req keyed on X-Merchant) ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def rate_limited() -> Iterator[str]:
+    """The dev config rendered by scripts/lib/nginx.sh with a limit of 1 request a minute per
+    merchant and a burst of 9, in front of the running workers: 10 requests pass at once, the 11th
+    is refused. The shared nginx of the suite has limits out of its way (scripts/test)."""
+    folder = state_folder("nginx-rate-limited")
+    port = free_port()
+    rendered = subprocess.run(
+        ["bash", "-c", 'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
+         "render", str(folder), f"127.0.0.1:{port}", env("NOTIFY_FCGI_SOCKET"), str(folder)],
+        cwd=ROOT, check=True, capture_output=True, text=True, timeout=30,
+        env=dict(os.environ, NOTIFY_RATE_LIMIT="1r/m", NOTIFY_RATE_BURST="9"),
+    )
+    conf = Path(rendered.stdout.strip())
+    assert "rate=1r/m" in conf.read_text() and "burst=9 " in conf.read_text()
+    with run_nginx(folder, conf, [port]):
+        yield f"http://127.0.0.1:{port}"
+
+
+def test_eleventh_request_of_a_burst_is_429_and_other_merchants_are_unaffected(
+    rate_limited: str, merchant_factory
+) -> None:
+    first, second = merchant_factory(), merchant_factory()
+    path = rate_limited + "/api/v0/checkout/notifications/events"
+    statuses = [requests.get(path, headers=first.auth_headers(), timeout=TIMEOUT).status_code for _ in range(10)]
+    assert statuses == [200] * 10, statuses
+    refused = requests.get(path, headers=first.auth_headers(), timeout=TIMEOUT)
+    assert refused.status_code == 429, refused.text
+    assert refused.headers.get("Content-Type") == PROBLEM_JSON
+    assert refused.headers.get("Retry-After") == "1"
+    assert refused.headers.get("X-Request-Id")
+    problem = refused.json()
+    assert problem["status"] == 429 and problem["title"] == "Too Many Requests", problem
+    # Another merchant has a bucket of its own; requests without X-Merchant are not counted.
+    assert requests.get(path, headers=second.auth_headers(), timeout=TIMEOUT).status_code == 200
+    for _ in range(12):
+        assert requests.get(rate_limited + "/healthz", timeout=TIMEOUT).status_code == 200
+
+
+def test_rate_limit_settings_are_checked_when_rendering() -> None:
+    for name, value in (("NOTIFY_RATE_LIMIT", "fast"), ("NOTIFY_RATE_BURST", "-1")):
+        folder = state_folder("nginx-bad-rate")
+        rendered = subprocess.run(
+            ["bash", "-c", 'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
+             "render", str(folder), "127.0.0.1:1", str(folder / "x.sock"), str(folder)],
+            cwd=ROOT, capture_output=True, text=True, timeout=30, env=dict(os.environ, **{name: value}),
+        )
+        assert rendered.returncode != 0 and name in rendered.stderr, rendered.stderr

@@ -5,7 +5,9 @@
 notify_nginx_render() {
     local prefix=$1 listen=$2 socket=$3 logdir=$4
     local template="$NOTIFY_ROOT/nginx/notify-dev.conf.template"
-    local value
+    local value rate=${NOTIFY_RATE_LIMIT:-50r/s} burst=${NOTIFY_RATE_BURST:-100}
+    [[ "$rate" =~ ^[1-9][0-9]{0,6}r/[sm]$ ]] || notify_die "NOTIFY_RATE_LIMIT must look like 50r/s or 600r/m, not '$rate'"
+    [[ "$burst" =~ ^(0|[1-9][0-9]{0,6})$ ]] || notify_die "NOTIFY_RATE_BURST must be a whole number, not '$burst'"
     for value in "$prefix" "$listen" "$socket" "$logdir"; do
         [[ "$value" != *[\|\&\\\;\ ]* ]] || notify_die "unsupported character in nginx path or address: $value"
     done
@@ -22,6 +24,8 @@ notify_nginx_render() {
         -e "s|@LISTEN@|$listen|g" \
         -e "s|@FCGI_SOCKET@|$socket|g" \
         -e "s|@DASHBOARD_ROOT@|$prefix/dashboard|g" \
+        -e "s|@RATE_LIMIT@|$rate|g" \
+        -e "s|@RATE_BURST@|$burst|g" \
         "$template" >"$prefix/nginx.conf"
     if grep -n '@[A-Z_]*@' "$prefix/nginx.conf" | grep -v '^[0-9]*:#' >&2; then
         notify_die "unreplaced placeholder in $prefix/nginx.conf"
@@ -40,4 +44,15 @@ notify_nginx_start() {
         notify_die "nginx rejected $conf"
     fi
     notify_start_bg nginx "$pidfile" "$logdir/nginx.out" nginx "${nginx_args[@]}"
+}
+
+# notify_nginx_worker_group: prints the group nginx's worker processes run as (the group that
+# notify-fcgi gives its 0660 socket, NOTIFY_FCGI_SOCKET_GROUP): nginx started as root runs its
+# workers as nobody:nogroup (no `user` directive in the dev config); otherwise as ourselves.
+notify_nginx_worker_group() {
+    if ((EUID == 0)); then
+        if getent group nogroup >/dev/null; then printf 'nogroup\n'; else printf 'nobody\n'; fi
+    else
+        id -gn
+    fi
 }
