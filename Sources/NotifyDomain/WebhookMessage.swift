@@ -10,9 +10,12 @@ public struct WebhookMessage: Equatable, Sendable {
     ///   - payload: the frozen delivery body (JSON text as stored); sent as it is, signed byte for byte.
     ///   - timestamp: unix seconds of this attempt (`webhook-timestamp`).
     ///   - userAgent: e.g. `notify/0.1.0`.
+    ///   - previousSignature: the secret a rotation replaced, while its grace period lasts: the
+    ///     request then carries both signatures (`v1,<new> v1,<old>`, as Standard Webhooks allows),
+    ///     so a receiver still checking the old secret keeps accepting until it switches.
     public init(
         eventId: String, method: DeliveryMethod, headers: [HTTPHeader], payload: [UInt8],
-        signature: WebhookSignature, timestamp: Int64, userAgent: String
+        signature: WebhookSignature, timestamp: Int64, userAgent: String, previousSignature: WebhookSignature? = nil
     ) {
         let body = method.hasBody ? payload : []
         var all = headers
@@ -23,8 +26,11 @@ public struct WebhookMessage: Equatable, Sendable {
         if !names.contains("user-agent") { all.append(HTTPHeader(name: "User-Agent", value: userAgent)) }
         all.append(HTTPHeader(name: "webhook-id", value: eventId))
         all.append(HTTPHeader(name: "webhook-timestamp", value: String(timestamp)))
+        let signatures = [signature] + (previousSignature.map { [$0] } ?? [])
         all.append(
-            HTTPHeader(name: "webhook-signature", value: signature.sign(id: eventId, timestamp: timestamp, body: body)))
+            HTTPHeader(
+                name: "webhook-signature",
+                value: signatures.map { $0.sign(id: eventId, timestamp: timestamp, body: body) }.joined(separator: " ")))
         self.headers = all
         self.body = body
     }

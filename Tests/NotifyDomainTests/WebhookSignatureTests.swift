@@ -47,6 +47,28 @@ struct WebhookSignatureTests {
                 now: Self.timestamp + 301))
     }
 
+    @Test func aRotatedSecretSignsNextToTheNewOneDuringItsGrace() throws {
+        let new = try WebhookSignature(secret: "whsec_AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qh")
+        let old = try WebhookSignature(secret: Self.secret)
+        let payload = Array(Self.body.utf8)
+        func message(previous: WebhookSignature?) -> WebhookMessage {
+            WebhookMessage(
+                eventId: Self.id, method: .post, headers: [], payload: payload, signature: new,
+                timestamp: Self.timestamp, userAgent: "notify/test", previousSignature: previous)
+        }
+        func header(_ message: WebhookMessage) -> String {
+            message.headers.first { $0.name == "webhook-signature" }?.value ?? ""
+        }
+        let both = header(message(previous: old))
+        #expect(both == "\(new.sign(id: Self.id, timestamp: Self.timestamp, body: payload)) \(Self.expected)")
+        for signer in [new, old] {
+            #expect(signer.verify(id: Self.id, timestamp: Self.timestamp, body: payload, signatureHeader: both))
+        }
+        let one = header(message(previous: nil))
+        #expect(new.verify(id: Self.id, timestamp: Self.timestamp, body: payload, signatureHeader: one))
+        #expect(!old.verify(id: Self.id, timestamp: Self.timestamp, body: payload, signatureHeader: one))
+    }
+
     @Test(arguments: ["whsec_", "whsec_not base64!", "whsec_A"])
     func refusesBadSecrets(secret: String) {
         #expect(throws: ValidationError(field: "secret", "signing secret must be 'whsec_' followed by base64")) {
