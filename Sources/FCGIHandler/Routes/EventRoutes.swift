@@ -15,6 +15,7 @@ enum EventRoutes {
                 .json(200, try load(context))
             }
             router.add("POST", base + "/{eventId}/retry") { context in
+                let page = try attemptsPage(context)
                 let connection = try context.database.connection()
                 let window = APILimits.minuteWindow(context.now)
                 let retries = try RateLimitStore(connection: connection).hit(
@@ -30,7 +31,7 @@ enum EventRoutes {
                 guard try store.retry(merchant: context.merchant, eventId: eventId, now: context.ids.timestamp) else {
                     throw APIError.notFound("no event '\(eventId)'")
                 }
-                return .json(202, try load(context))
+                return .json(202, try load(context, page: page))
             }
         }
     }
@@ -66,12 +67,8 @@ enum EventRoutes {
 
     /// One event with a page of its attempts, oldest first (`attemptsOffset`, `attemptsLimit` 1–100,
     /// default 100): no answer grows without bound however often an event is retried.
-    private static func load(_ context: RequestContext) throws -> JSON {
-        let attemptsOffset = try integer(
-            context.queryValue("attemptsOffset", "attempts_offset"), name: "attemptsOffset", default: 0,
-            range: 0...1_000_000)
-        let attemptsLimit = try integer(
-            context.queryValue("attemptsLimit", "attempts_limit"), name: "attemptsLimit", default: 100, range: 1...100)
+    private static func load(_ context: RequestContext, page: (offset: Int, limit: Int)? = nil) throws -> JSON {
+        let (attemptsOffset, attemptsLimit) = try page ?? attemptsPage(context)
         let store = EventStore(connection: try context.database.connection())
         let eventId = context.parameter("eventId")
         guard
@@ -82,6 +79,16 @@ enum EventRoutes {
             throw APIError.notFound("no event '\(eventId)'")
         }
         return event
+    }
+
+    /// `attemptsOffset` (0–1,000,000, default 0) and `attemptsLimit` (1–100, default 100).
+    private static func attemptsPage(_ context: RequestContext) throws -> (offset: Int, limit: Int) {
+        let offset = try integer(
+            context.queryValue("attemptsOffset", "attempts_offset"), name: "attemptsOffset", default: 0,
+            range: 0...1_000_000)
+        let limit = try integer(
+            context.queryValue("attemptsLimit", "attempts_limit"), name: "attemptsLimit", default: 100, range: 1...100)
+        return (offset, limit)
     }
 
     private static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws
