@@ -30,7 +30,8 @@ public struct WebhookMessage: Equatable, Sendable {
         all.append(
             HTTPHeader(
                 name: "webhook-signature",
-                value: signatures.map { $0.sign(id: eventId, timestamp: timestamp, body: body) }.joined(separator: " ")))
+                value: signatures.map { $0.sign(id: eventId, timestamp: timestamp, body: body) }.joined(separator: " "))
+        )
         self.headers = all
         self.body = body
     }
