@@ -31,6 +31,9 @@ static inline CURLcode notify_easy_getinfo_long(CURL *easy, CURLINFO info, long 
 static inline CURLcode notify_easy_getinfo_double(CURL *easy, CURLINFO info, double *value) {
     return curl_easy_getinfo(easy, info, value);
 }
+static inline CURLcode notify_easy_getinfo_off_t(CURL *easy, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(easy, info, value);
+}
 static inline CURLcode notify_easy_getinfo_pointer(CURL *easy, CURLINFO info, void **value) {
     return curl_easy_getinfo(easy, info, value);
 }

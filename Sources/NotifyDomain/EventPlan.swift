@@ -12,6 +12,8 @@ public struct PlannedEvent: Equatable, Sendable {
     public let method: DeliveryMethod
     /// The expanded URL; empty when expansion failed (`error` says why).
     public let url: String
+    /// The origin of `url`, the key of the event's destination; `nil` when expansion failed.
+    public let origin: String?
     /// Headers as registered (secrets included: they are needed to deliver; redact to show).
     public let headers: [HTTPHeader]
     /// The delivery body of DESIGN §5.
@@ -66,11 +68,14 @@ public enum EventPlanner {
         let queryKey = scope.queryKey(after: after)
         let spec = notification.spec
         var url = ""
+        var origin: String?
         var error: String?
         do {
             let configuration = spec.adapterId.flatMap { configurations[$0] }
             let expanded = try spec.url.expand(order: after, configuration: configuration)
-            url = try TargetURL(parsing: expanded).description
+            let target = try TargetURL(parsing: expanded)
+            url = target.description
+            origin = Destination.origin(of: target)
         } catch let failure {
             error = "\(failure)"
         }
@@ -81,7 +86,7 @@ public enum EventPlanner {
         ])
         return PlannedEvent(
             id: id, notificationId: notification.id, adapterId: spec.adapterId, reference: spec.reference,
-            scope: key, scopeKey: queryKey, method: spec.method, url: url, headers: spec.headers, payload: payload,
-            error: error)
+            scope: key, scopeKey: queryKey, method: spec.method, url: url, origin: origin, headers: spec.headers,
+            payload: payload, error: error)
     }
 }

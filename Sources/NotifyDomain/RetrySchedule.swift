@@ -38,27 +38,16 @@ public struct RetrySchedule: Equatable, Sendable {
     }
 
     /// Parses `NOTIFY_RETRY_SCHEDULE`: comma-separated seconds (`0,5,300`), each optionally with a
-    /// unit `s`, `m` or `h` (`0,5s,5m,30m,2h`).
+    /// unit `s`, `m`, `h` or `d` (`0,5s,5m,30m,2h`).
     public init(parsing text: String) throws(ValidationError) {
         var delays: [Double] = []
         for entry in text.split(separator: ",", omittingEmptySubsequences: false) {
-            var item = entry.trimmingASCIIWhitespace()
-            var unit: Double = 1
-            switch item.last {
-            case "s": unit = 1
-            case "m": unit = 60
-            case "h": unit = 3600
-            default: break
-            }
-            if item.last.map({ "smh".contains($0) }) == true { item.removeLast() }
-            guard !item.isEmpty, item.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-                let value = Double(item)
-            else {
+            guard let value = DurationText.seconds(entry) else {
                 throw ValidationError(
                     field: "NOTIFY_RETRY_SCHEDULE",
                     "'\(entry.trimmingASCIIWhitespace())' is not a delay in seconds (e.g. 0,5,300 or 0,5s,5m,2h)")
             }
-            delays.append(value * unit)
+            delays.append(value)
         }
         try self.init(delays: delays)
     }

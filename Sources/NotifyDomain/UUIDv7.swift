@@ -31,6 +31,12 @@ public enum UUIDv7 {
         return make(unixMillis: unixMillis, random: random)
     }
 
+    /// The smallest UUIDv7 of millisecond `unixMillis`: ids of that millisecond and later sort at or
+    /// after it, so a time window is a range of ids.
+    public static func first(unixMillis: UInt64) -> String {
+        make(unixMillis: unixMillis, random: [UInt8](repeating: 0, count: 10))
+    }
+
     /// The millisecond timestamp of a canonical UUIDv7, or `nil` when `text` is not one.
     public static func unixMillis(of text: String) -> UInt64? {
         guard isValid(text) else { return nil }

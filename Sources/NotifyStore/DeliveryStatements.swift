@@ -1,30 +1,102 @@
 /// The SQL of the sweep: claim a batch of due deliveries, write a batch of outcomes back.
 enum DeliveryStatements {
     /// Takes up to $2 due deliveries that no other sweep holds, leases them with token $4 and moves
-    /// their due time to the lease's expiry $3 (DESIGN §6: leased rows go to the tail of the index).
+    /// their due time to the lease's expiry $3 (leased rows go to the tail of the due index).
+    ///
+    /// Fair by construction: it walks the destinations that have queued deliveries (a skip scan of
+    /// `deliveries_by_destination`, one index probe per destination, however long its backlog) and
+    /// takes at most a destination's room from each: $9, or the room $6 this sweep has left for the
+    /// destinations $5 it already holds deliveries of. Destinations that are paused, disabled, held
+    /// by a `Retry-After` or open are skipped; an open one whose probe time has come gives one
+    /// delivery, the probe, and its next probe time moves to the lease's expiry so no other claim
+    /// probes it meanwhile. The candidates are then interleaved by merchant (each merchant's first,
+    /// then each one's second, ...) with at most $10 per merchant, or the room $8 left for the
+    /// merchants $7, so no merchant fills the batch while others have due work. Deliveries whose URL
+    /// never expanded have no destination and are taken too, to fail with their error.
     static let claim = Statement(
         "deliveries_claim",
         """
-        WITH due AS (
-            SELECT merchant, event_id FROM deliveries
-            WHERE due_at IS NOT NULL AND due_at <= $1::timestamptz
-            ORDER BY due_at
-            LIMIT $2::integer
-            FOR UPDATE SKIP LOCKED
+        WITH RECURSIVE queued(destination_id) AS (
+            (SELECT destination_id FROM deliveries
+             WHERE due_at IS NOT NULL AND destination_id IS NOT NULL ORDER BY destination_id LIMIT 1)
+            UNION ALL
+            SELECT (SELECT d.destination_id FROM deliveries AS d
+                    WHERE d.due_at IS NOT NULL AND d.destination_id > q.destination_id
+                    ORDER BY d.destination_id LIMIT 1)
+            FROM queued AS q WHERE q.destination_id IS NOT NULL
+        ),
+        held AS (SELECT * FROM unnest($5::uuid[], $6::integer[]) AS h(destination_id, room)),
+        merchant_held AS (SELECT * FROM unnest($7::text[], $8::integer[]) AS h(merchant, room)),
+        sendable AS (
+            SELECT t.destination_id, t.status = 'open' AS probe,
+                   CASE WHEN t.status = 'open' THEN least(1, coalesce(h.room, $9::integer))
+                        ELSE coalesce(h.room, $9::integer) END AS room
+            FROM queued AS q
+            JOIN destinations AS t ON t.destination_id = q.destination_id
+            LEFT JOIN held AS h ON h.destination_id = q.destination_id
+            WHERE (t.status IN ('healthy', 'failing') OR (t.status = 'open' AND t.next_probe_at <= $1::timestamptz))
+              AND (t.held_until IS NULL OR t.held_until <= $1::timestamptz)
+        ),
+        candidates AS (
+            SELECT c.merchant, c.event_id, c.due_at, s.probe, c.rank
+            FROM sendable AS s CROSS JOIN LATERAL (
+                SELECT d.merchant, d.event_id, d.due_at, row_number() OVER (ORDER BY d.due_at) AS rank
+                FROM deliveries AS d
+                WHERE d.destination_id = s.destination_id AND d.due_at IS NOT NULL AND d.due_at <= $1::timestamptz
+                ORDER BY d.due_at LIMIT s.room
+            ) AS c
+            WHERE s.room > 0
+            UNION ALL
+            (SELECT d.merchant, d.event_id, d.due_at, false, row_number() OVER (ORDER BY d.due_at)
+             FROM deliveries AS d
+             WHERE d.destination_id IS NULL AND d.due_at IS NOT NULL AND d.due_at <= $1::timestamptz
+             ORDER BY d.due_at LIMIT $9::integer)
+        ),
+        ranked AS (
+            SELECT c.*, row_number() OVER (PARTITION BY c.merchant ORDER BY c.rank, c.due_at) AS merchant_rank
+            FROM candidates AS c
+        ),
+        chosen AS (
+            SELECT d.merchant, d.event_id, d.destination_id, k.probe
+            FROM (SELECT r.merchant, r.event_id, r.probe FROM ranked AS r
+                  LEFT JOIN merchant_held AS m ON m.merchant = r.merchant
+                  WHERE r.merchant_rank <= coalesce(m.room, $10::integer)
+                  ORDER BY r.merchant_rank, r.due_at LIMIT $2::integer) AS k
+            JOIN deliveries AS d ON d.merchant = k.merchant AND d.event_id = k.event_id
+            WHERE d.due_at IS NOT NULL AND d.due_at <= $1::timestamptz
+            FOR UPDATE OF d SKIP LOCKED
+        ),
+        probing AS (
+            UPDATE destinations AS t SET next_probe_at = $3::timestamptz
+            FROM chosen WHERE chosen.probe AND t.destination_id = chosen.destination_id
         )
         UPDATE deliveries AS d
         SET due_at = $3::timestamptz, lease_token = $4::uuid, retry_requested = false
-        FROM due, events AS e, merchants AS m
-        WHERE d.merchant = due.merchant AND d.event_id = due.event_id
+        FROM chosen, events AS e, merchants AS m
+        WHERE d.merchant = chosen.merchant AND d.event_id = chosen.event_id
           AND e.merchant = d.merchant AND e.event_id = d.event_id
           AND m.merchant = d.merchant
-        RETURNING d.merchant, d.event_id, d.attempt, d.trigger, e.request_method, e.request_url,
-                  e.request_headers, e.payload, e.error, m.signing_secret
+        RETURNING d.merchant, d.event_id, d.destination_id, chosen.probe, d.attempt, d.trigger, e.request_method,
+                  e.request_url, e.request_headers, e.payload, e.error, m.signing_secret
+        """)
+
+    /// The health of the destinations a batch of outcomes concerns, locked until the write-back
+    /// commits (in id order, so two sweeps never wait for each other in a cycle).
+    static let lockDestinations = Statement(
+        "destinations_lock",
+        """
+        SELECT destination_id, status, consecutive_failures, extract(epoch FROM last_success_at)::float8 AS last_success_at,
+               extract(epoch FROM last_failure_at)::float8 AS last_failure_at, last_error,
+               extract(epoch FROM failing_since)::float8 AS failing_since,
+               extract(epoch FROM next_probe_at)::float8 AS next_probe_at, probe_wait_seconds,
+               extract(epoch FROM held_until)::float8 AS held_until, extract(epoch FROM disabled_at)::float8 AS disabled_at
+        FROM destinations WHERE destination_id = ANY($1::uuid[]) ORDER BY destination_id FOR UPDATE
         """)
 
     /// Records a batch of attempts, only for deliveries whose lease (`lease_token`) is still this sweep's: the
     /// attempt rows, the events' status and latest attempt, and the deliveries' next due time
-    /// (NULL when finished, now when a manual retry was asked for meanwhile).
+    /// (NULL when finished, now when a manual retry was asked for meanwhile); and the new health of
+    /// their destinations ($14..$24, computed from the rows `lockDestinations` locked).
     static let complete = Statement(
         "deliveries_complete",
         """
@@ -34,6 +106,19 @@ enum DeliveryStatements {
                                  $12::integer[], $13::uuid[])
                 AS o(merchant, event_id, attempt_id, attempted_at, status_code, response_body, duration_ms, error,
                      trigger, status, next_due, automatic_attempts, lease_token)
+        ),
+        health AS (
+            UPDATE destinations AS t
+            SET status = h.status, consecutive_failures = h.consecutive_failures, last_success_at = h.last_success_at,
+                last_failure_at = h.last_failure_at, last_error = h.last_error, failing_since = h.failing_since,
+                next_probe_at = h.next_probe_at, probe_wait_seconds = h.probe_wait_seconds,
+                held_until = h.held_until, disabled_at = h.disabled_at
+            FROM unnest($14::uuid[], $15::text[], $16::integer[], $17::timestamptz[], $18::timestamptz[], $19::text[],
+                        $20::timestamptz[], $21::timestamptz[], $22::integer[], $23::timestamptz[],
+                        $24::timestamptz[])
+                AS h(destination_id, status, consecutive_failures, last_success_at, last_failure_at, last_error,
+                     failing_since, next_probe_at, probe_wait_seconds, held_until, disabled_at)
+            WHERE t.destination_id = h.destination_id
         ),
         owned AS (
             UPDATE deliveries AS d
@@ -62,6 +147,16 @@ enum DeliveryStatements {
         FROM owned
         """)
 
+    /// Hands leased deliveries back unattempted (their destination stopped sending while they
+    /// waited in this sweep for a free slot): due at $4 again, for whoever may send them then.
+    static let release = Statement(
+        "deliveries_release",
+        """
+        UPDATE deliveries AS d SET due_at = $4::timestamptz, lease_token = NULL
+        FROM unnest($1::text[], $2::uuid[], $3::uuid[]) AS r(merchant, event_id, lease_token)
+        WHERE d.merchant = r.merchant AND d.event_id = r.event_id AND d.lease_token = r.lease_token
+        """)
+
     /// When the next delivery is due (for `--follow` to sleep until then).
     static let nextDue = Statement(
         "deliveries_next_due",
@@ -72,5 +167,5 @@ enum DeliveryStatements {
 
     static let listen = "LISTEN notify_deliveries"
 
-    static var all: [Statement] { [claim, complete, nextDue] }
+    static var all: [Statement] { [claim, lockDestinations, complete, release, nextDue] }
 }

@@ -4,6 +4,10 @@ import NotifyDomain
 public struct ClaimedDelivery: Sendable {
     public let merchant: String
     public let eventId: String
+    /// The event's destination; `nil` only for an event whose URL never expanded.
+    public let destinationId: String?
+    /// Sent as the one probe of a destination whose breaker is open.
+    public let probe: Bool
     public let automaticAttempts: Int
     public let manual: Bool
     public let method: DeliveryMethod
@@ -55,8 +59,9 @@ public struct AttemptRecord: Sendable {
     }
 }
 
-/// The delivery queue as the sweep sees it (DESIGN §6): one statement claims a batch with
-/// `FOR UPDATE SKIP LOCKED`, one writes a batch of outcomes back. No transaction stays open while
+/// The delivery queue as the sweep sees it: one statement claims a batch with
+/// `FOR UPDATE SKIP LOCKED`, fairly across destinations and merchants; one transaction writes a
+/// batch of outcomes back with the health of their destinations. No transaction stays open while
 /// the HTTP requests run; the lease token makes a late write-back of an expired lease a no-op.
 public struct DeliveryStore {
     private let connection: Connection
@@ -65,9 +70,34 @@ public struct DeliveryStore {
         self.connection = connection
     }
 
-    /// Leases up to `limit` deliveries due at `now` until `leaseUntil` (RFC 3339 timestamps).
-    public func claim(now: String, limit: Int, leaseUntil: String, leaseToken: String) throws -> [ClaimedDelivery] {
-        try connection.query(DeliveryStatements.claim, [now, limit, leaseUntil, leaseToken]).all.map { row in
+    /// How much more one sweep may claim: per destination and per merchant it already holds
+    /// deliveries of, and for the others.
+    public struct ClaimRoom: Sendable {
+        public var destinations: [String: Int]
+        public var merchants: [String: Int]
+        public var perDestination: Int
+        public var perMerchant: Int
+
+        public init(destinations: [String: Int], merchants: [String: Int], perDestination: Int, perMerchant: Int) {
+            self.destinations = destinations
+            self.merchants = merchants
+            self.perDestination = perDestination
+            self.perMerchant = perMerchant
+        }
+    }
+
+    /// Leases up to `limit` deliveries due at `now` until `leaseUntil` (RFC 3339 timestamps), at
+    /// most `room` allows per destination and merchant.
+    public func claim(now: String, limit: Int, leaseUntil: String, leaseToken: String, room: ClaimRoom) throws
+        -> [ClaimedDelivery]
+    {
+        let destinations = room.destinations.sorted { $0.key < $1.key }
+        let merchants = room.merchants.sorted { $0.key < $1.key }
+        let parameters: [any SQLParameter] = [
+            now, limit, leaseUntil, leaseToken, SQLArray(destinations.map(\.key)), SQLArray(destinations.map(\.value)),
+            SQLArray(merchants.map(\.key)), SQLArray(merchants.map(\.value)), room.perDestination, room.perMerchant,
+        ]
+        return try connection.query(DeliveryStatements.claim, parameters).all.map { row in
             var headers: [HTTPHeader] = []
             let payload = Array(try row.string("payload").utf8)
             var defect: String?
@@ -83,6 +113,7 @@ public struct DeliveryStore {
             }
             return ClaimedDelivery(
                 merchant: try row.string("merchant"), eventId: try row.string("event_id"),
+                destinationId: try row.optionalString("destination_id"), probe: try row.bool("probe"),
                 automaticAttempts: try row.int("attempt"), manual: try row.string("trigger") == "manual",
                 method: DeliveryMethod(rawValue: try row.string("request_method")) ?? .post,
                 url: try row.string("request_url"), headers: headers, payload: payload,
@@ -90,11 +121,34 @@ public struct DeliveryStore {
         }
     }
 
+    /// Locks the destinations `ids` until the surrounding transaction ends and returns their health.
+    public func lockDestinations(_ ids: [String]) throws -> [String: DestinationHealth] {
+        guard !ids.isEmpty else { return [:] }
+        var health: [String: DestinationHealth] = [:]
+        for row in try connection.query(DeliveryStatements.lockDestinations, [SQLArray(ids)]).all {
+            health[try row.string("destination_id")] = DestinationHealth(
+                status: Destination.Status(rawValue: try row.string("status")) ?? .healthy,
+                consecutiveFailures: try row.int("consecutive_failures"),
+                lastSuccessAt: try row.optionalDouble("last_success_at"),
+                lastFailureAt: try row.optionalDouble("last_failure_at"),
+                lastError: try row.optionalString("last_error"),
+                failingSince: try row.optionalDouble("failing_since"),
+                nextProbeAt: try row.optionalDouble("next_probe_at"),
+                probeWaitSeconds: Double(try row.int("probe_wait_seconds")),
+                heldUntil: try row.optionalDouble("held_until"),
+                disabledAt: try row.optionalDouble("disabled_at"))
+        }
+        return health
+    }
+
     /// Writes attempts back in one statement, for the rows still leased with each record's lease
-    /// token. Returns how many were recorded (fewer when a lease expired meanwhile).
+    /// token, with the new `health` of their destinations (locked with `lockDestinations` in the same
+    /// transaction). Returns how many were recorded (fewer when a lease expired meanwhile).
     @discardableResult
-    public func complete(_ records: [AttemptRecord]) throws -> Int {
+    public func complete(_ records: [AttemptRecord], health: [String: DestinationHealth] = [:]) throws -> Int {
         guard !records.isEmpty else { return 0 }
+        let destinations = health.sorted { $0.key < $1.key }
+        let time: (Double?) -> String? = { $0.map { Timestamp.rfc3339(unixMillis: Int64(($0 * 1000).rounded())) } }
         return try connection.query(
             DeliveryStatements.complete,
             [
@@ -105,8 +159,29 @@ public struct DeliveryStore {
                 SQLArray(records.map { $0.manual ? "manual" : "automatic" }),
                 SQLArray(records.map(\.verdict.status.rawValue)), SQLArray(records.map(\.nextDue)),
                 SQLArray(records.map(\.verdict.automaticAttempts)), SQLArray(records.map(\.leaseToken)),
+                SQLArray(destinations.map(\.key)), SQLArray(destinations.map(\.value.status.rawValue)),
+                SQLArray(destinations.map(\.value.consecutiveFailures)),
+                SQLArray(destinations.map { time($0.value.lastSuccessAt) }),
+                SQLArray(destinations.map { time($0.value.lastFailureAt) }),
+                SQLArray(destinations.map(\.value.lastError)),
+                SQLArray(destinations.map { time($0.value.failingSince) }),
+                SQLArray(destinations.map { time($0.value.nextProbeAt) }),
+                SQLArray(destinations.map { Int($0.value.probeWaitSeconds) }),
+                SQLArray(destinations.map { time($0.value.heldUntil) }),
+                SQLArray(destinations.map { time($0.value.disabledAt) }),
             ]
         ).affected
+    }
+
+    /// Hands leased deliveries back unattempted, due at `now` (RFC 3339).
+    public func release(_ deliveries: [ClaimedDelivery], now: String) throws {
+        guard !deliveries.isEmpty else { return }
+        try connection.query(
+            DeliveryStatements.release,
+            [
+                SQLArray(deliveries.map(\.merchant)), SQLArray(deliveries.map(\.eventId)),
+                SQLArray(deliveries.map(\.leaseToken)), now,
+            ])
     }
 
     /// Seconds from `now` until the next delivery is due (≤ 0: due now), `nil` when nothing is queued.

@@ -1,4 +1,4 @@
-/// The SQL of the Notification API (DESIGN §4.4): filtered event pages with their attempts, manual retry.
+/// The SQL of the Notification API: filtered event pages with their attempts, manual retry, bulk recover.
 enum EventStatements {
     /// RFC 3339 UTC with milliseconds, the API's one timestamp form.
     static func rfc3339(_ column: String) -> String {
@@ -9,7 +9,7 @@ enum EventStatements {
         event_id, \(rfc3339("created_at")) AS created_at, merchant, channel, order_id, notification_id, reference,
         adapter_id, scope, status, attempt_count, \(rfc3339("next_attempt_at")) AS next_attempt_at,
         \(rfc3339("last_attempt_at")) AS last_attempt_at, last_status_code, last_response_body, error,
-        request_method, request_url, request_headers, \(attemptsJSON) AS attempts
+        request_method, request_url, request_headers, destination_id, \(attemptsJSON) AS attempts
         """
 
     /// The latest `latestAttempts` attempts of the event as a JSON array, oldest first, in the same
@@ -40,7 +40,7 @@ enum EventStatements {
     /// filter is either a pointer (column `scope`) or a key (column `scope_key`), never both.
     static let filterColumns: [(column: String, cast: String)] = [
         ("order_id", "::uuid"), ("scope", ""), ("status", ""), ("channel", ""), ("adapter_id", ""), ("reference", ""),
-        ("scope_key", ""),
+        ("scope_key", ""), ("destination_id", "::uuid"),
     ]
     static let scopeBits = 1 << 1 | 1 << 6
 
@@ -81,26 +81,72 @@ enum EventStatements {
         FROM events WHERE merchant = $1 AND event_id = $2::uuid
         """)
     /// Schedules one manual attempt now: at once when no sweep holds the delivery, else right after
-    /// the attempt in flight (`retry_requested`). Events that never got a delivery row get one.
+    /// the attempt in flight (`retry_requested`). Events that never got a delivery row get one. An
+    /// open breaker of the event's destination probes at once: a person asked, so the first of the
+    /// manual attempts is the probe.
     static let retry = Statement(
         "event_retry",
         """
-        WITH queued AS (
-            INSERT INTO deliveries (merchant, event_id, due_at, trigger)
-            SELECT merchant, event_id, $3::timestamptz, 'manual' FROM events WHERE merchant = $1 AND event_id = $2::uuid
-            ON CONFLICT (merchant, event_id) DO UPDATE
-            SET due_at = CASE WHEN deliveries.lease_token IS NULL THEN EXCLUDED.due_at ELSE deliveries.due_at END,
-                trigger = CASE WHEN deliveries.lease_token IS NULL THEN 'manual' ELSE deliveries.trigger END,
-                retry_requested = deliveries.lease_token IS NOT NULL
-            RETURNING merchant, event_id
-        )
+        WITH queued AS (\(queueManual("FROM events WHERE merchant = $1 AND event_id = $2::uuid", now: "$3"))),
+        probe AS (\(probeNow(now: "$3")))
         UPDATE events AS e SET status = 'pending', next_attempt_at = $3::timestamptz
         FROM queued WHERE e.merchant = queued.merchant AND e.event_id = queued.event_id
         RETURNING e.event_id
         """)
 
+    /// Bulk recover: one manual attempt, exactly as `retry`, for at most $12 events of merchant $1
+    /// created in [$4, $5) (ids in [$2, $3): UUIDv7 order by time) with status $6 and the optional
+    /// filters $7..$11; `matched` counts one more, so the caller knows whether more remain.
+    static let recover = Statement(
+        "events_recover",
+        """
+        WITH matched AS (
+            SELECT merchant, event_id FROM events
+            WHERE merchant = $1 AND event_id >= $2::uuid AND event_id < $3::uuid
+              AND created_at >= $4::timestamptz AND created_at < $5::timestamptz AND status = $6
+              AND ($7::uuid IS NULL OR order_id = $7::uuid) AND ($8::text IS NULL OR channel = $8)
+              AND ($9::text IS NULL OR adapter_id = $9)
+              AND ($10::text IS NULL OR CASE WHEN $10 LIKE '/%' THEN scope = $10 ELSE scope_key = $10 END)
+              AND ($11::uuid IS NULL OR destination_id = $11::uuid)
+            ORDER BY event_id LIMIT $12::integer + 1
+        ),
+        chosen AS (SELECT merchant, event_id FROM matched ORDER BY event_id LIMIT $12::integer),
+        queued AS (\(queueManual(
+            "FROM events WHERE merchant = $1 AND event_id IN (SELECT event_id FROM chosen)", now: "$13"))),
+        probe AS (\(probeNow(now: "$13"))),
+        recorded AS (
+            UPDATE events AS e SET status = 'pending', next_attempt_at = $13::timestamptz
+            FROM queued WHERE e.merchant = queued.merchant AND e.event_id = queued.event_id
+            RETURNING e.event_id
+        )
+        SELECT (SELECT count(*) FROM recorded) AS queued, (SELECT count(*) FROM matched) AS matched,
+               (SELECT pg_notify('notify_deliveries', '') FROM recorded LIMIT 1) AS notified
+        """)
+
+    /// Upserts a manual delivery due at `now` for the events the `source` clause selects.
+    private static func queueManual(_ source: String, now: String) -> String {
+        """
+        INSERT INTO deliveries (merchant, event_id, due_at, trigger, destination_id)
+            SELECT merchant, event_id, \(now)::timestamptz, 'manual', destination_id \(source)
+            ON CONFLICT (merchant, event_id) DO UPDATE
+            SET due_at = CASE WHEN deliveries.lease_token IS NULL THEN EXCLUDED.due_at ELSE deliveries.due_at END,
+                trigger = CASE WHEN deliveries.lease_token IS NULL THEN 'manual' ELSE deliveries.trigger END,
+                retry_requested = deliveries.lease_token IS NOT NULL
+            RETURNING merchant, event_id, destination_id
+        """
+    }
+
+    /// Brings the next probe of the open destinations of `queued` forward to `now`.
+    private static func probeNow(now: String) -> String {
+        """
+        UPDATE destinations AS t SET next_probe_at = \(now)::timestamptz
+        FROM (SELECT DISTINCT merchant, destination_id FROM queued) AS q
+        WHERE t.merchant = q.merchant AND t.destination_id = q.destination_id AND t.status = 'open'
+        """
+    }
+
     static var all: [Statement] {
         (0..<(1 << filterColumns.count)).filter { $0 & scopeBits != scopeBits }
-            .flatMap { [page(filters: $0), count(filters: $0)] } + [one, retry]
+            .flatMap { [page(filters: $0), count(filters: $0)] } + [one, retry, recover]
     }
 }

@@ -9,11 +9,12 @@ public struct EventFilter: Sendable {
     public var channel: String?
     public var adapterId: String?
     public var reference: String?
+    public var destinationId: String?
 
     public init() {}
 }
 
-/// Events and their attempts as the Notification API shows them (DESIGN §4.4): newest first,
+/// Events and their attempts as the Notification API shows them: newest first,
 /// secrets in request headers redacted, latest attempt summarised on the event. A page is one
 /// statement (events, their attempts and the total), so an event's `attemptCount` always agrees
 /// with its `attempts`.
@@ -37,6 +38,7 @@ public struct EventStore {
         }
         let values = [
             filter.orderId, scopePointer, filter.status, filter.channel, filter.adapterId, filter.reference, scopeKey,
+            filter.destinationId,
         ]
         var mask = 0
         var parameters: [any SQLParameter] = [merchant]
@@ -77,6 +79,23 @@ public struct EventStore {
         }
     }
 
+    /// Bulk recover: schedules one manual attempt for each event `request` selects, at most
+    /// `RecoverRequest.maxEvents`. Returns how many were queued and whether more matched.
+    public func recover(merchant: String, _ request: RecoverRequest, now: String) throws -> (queued: Int, more: Bool) {
+        let row = try connection.query(
+            EventStatements.recover,
+            [
+                merchant, UUIDv7.first(unixMillis: UInt64(request.sinceMillis)),
+                UUIDv7.first(unixMillis: UInt64(request.untilMillis)),
+                Timestamp.rfc3339(unixMillis: request.sinceMillis), Timestamp.rfc3339(unixMillis: request.untilMillis),
+                request.status, request.orderId, request.channel, request.adapterId, request.scope,
+                request.destinationId, RecoverRequest.maxEvents, now,
+            ]
+        ).first
+        let queued = try row?.int("queued") ?? 0
+        return (queued, try (row?.int("matched") ?? 0) > queued)
+    }
+
     private static func event(_ row: Row) throws -> JSON {
         let headers = (try row.json("request_headers").objectValue ?? [:]).map {
             HTTPHeader(name: $0.key, value: $0.value.stringValue ?? "")
@@ -99,6 +118,7 @@ public struct EventStore {
             "statusCode": try row.optionalInt("last_status_code").map { .number(Double($0)) } ?? .null,
             "responseBody": optional(try row.optionalString("last_response_body")),
             "error": optional(try row.optionalString("error")),
+            "destinationId": optional(try row.optionalString("destination_id")),
             "attempts": try row.json("attempts"),
             "request": .object([
                 "method": .string(try row.string("request_method")),

@@ -1,4 +1,4 @@
-/// Figures for `GET /metrics` (DESIGN §4.5), across all merchants: the operator's view.
+/// Figures for `GET /metrics`, across all merchants: the operator's view.
 public struct MetricsStore {
     /// Upper bounds (milliseconds) of the delivery latency histogram buckets.
     public static let latencyBuckets = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000]
@@ -6,6 +6,7 @@ public struct MetricsStore {
     /// One scrape's figures.
     public struct Snapshot: Sendable {
         public var eventsByStatus: [String: Int] = [:]
+        public var destinationsByStatus: [String: Int] = [:]
         public var attemptsByOutcome: [String: Int] = [:]
         public var dueBacklog = 0
         public var oldestDueAgeSeconds = 0.0
@@ -25,6 +26,9 @@ public struct MetricsStore {
         var snapshot = Snapshot()
         for row in try connection.query(MetricsStatements.eventsByStatus).all {
             snapshot.eventsByStatus[try row.string("status")] = try row.int("n")
+        }
+        for row in try connection.query(MetricsStatements.destinationsByStatus).all {
+            snapshot.destinationsByStatus[try row.string("status")] = try row.int("n")
         }
         for row in try connection.query(MetricsStatements.attemptsByOutcome).all {
             snapshot.attemptsByOutcome[try row.string("outcome")] = try row.int("n")
@@ -47,6 +51,8 @@ public struct MetricsStore {
 enum MetricsStatements {
     static let eventsByStatus = Statement(
         "metrics_events_by_status", "SELECT status, count(*) AS n FROM events GROUP BY status")
+    static let destinationsByStatus = Statement(
+        "metrics_destinations_by_status", "SELECT status, count(*) AS n FROM destinations GROUP BY status")
     static let attemptsByOutcome = Statement(
         "metrics_attempts_by_outcome",
         """
@@ -69,5 +75,5 @@ enum MetricsStatements {
         FROM attempts
         """)
 
-    static var all: [Statement] { [eventsByStatus, attemptsByOutcome, backlog, latency] }
+    static var all: [Statement] { [eventsByStatus, destinationsByStatus, attemptsByOutcome, backlog, latency] }
 }

@@ -36,28 +36,37 @@ enum OrderStatements {
     /// Records the events of one change, a pending delivery for each one that can be sent, and
     /// one `NOTIFY` when any was queued: one statement per change, however many notifications fire.
     /// An event whose URL could not be built is stored `failed` with its `error` and no delivery.
+    /// Each event's destination (merchant + origin) is created with its first event; its id is
+    /// derived from both, so nothing has to be read back.
     static let recordEvents = Statement(
         "events_record",
         """
         WITH planned AS (
-            SELECT * FROM unnest($5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                                 $11::text[], $12::jsonb[], $13::jsonb[], $14::text[], $15::text[])
+            SELECT p.*, destination_id($1, p.origin) AS destination_id
+            FROM unnest($5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                        $11::text[], $12::jsonb[], $13::jsonb[], $14::text[], $15::text[], $16::text[])
                 AS p(event_id, notification_id, adapter_id, reference, scope, request_method, request_url,
-                     request_headers, payload, error, scope_key)
+                     request_headers, payload, error, scope_key, origin)
+        ),
+        destinations_created AS (
+            INSERT INTO destinations (merchant, destination_id, origin, created_at)
+            SELECT DISTINCT $1, destination_id, origin, $4::timestamptz FROM planned WHERE origin IS NOT NULL
+            ON CONFLICT DO NOTHING
         ),
         inserted AS (
             INSERT INTO events (merchant, event_id, order_id, channel, notification_id, adapter_id, reference, scope,
                                 scope_key, status, created_at, request_method, request_url, request_headers, payload,
-                                error, next_attempt_at)
+                                error, next_attempt_at, destination_id)
             SELECT $1, event_id, $2::uuid, $3, notification_id, adapter_id, reference, scope, scope_key,
                    CASE WHEN error IS NULL THEN 'pending' ELSE 'failed' END, $4::timestamptz, request_method,
-                   request_url, request_headers, payload, error, CASE WHEN error IS NULL THEN $4::timestamptz END
+                   request_url, request_headers, payload, error, CASE WHEN error IS NULL THEN $4::timestamptz END,
+                   destination_id
             FROM planned
-            RETURNING event_id, status
+            RETURNING event_id, status, destination_id
         ),
         queued AS (
-            INSERT INTO deliveries (merchant, event_id, due_at)
-            SELECT $1, event_id, $4::timestamptz FROM inserted WHERE status = 'pending'
+            INSERT INTO deliveries (merchant, event_id, due_at, destination_id)
+            SELECT $1, event_id, $4::timestamptz, destination_id FROM inserted WHERE status = 'pending'
             RETURNING event_id
         )
         SELECT pg_notify('notify_deliveries', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued

@@ -144,6 +144,7 @@ public struct OrderStore {
                 SQLArray(events.map(\.reference)), SQLArray(events.map(\.scope)),
                 SQLArray(events.map(\.method.rawValue)), SQLArray(events.map(\.url)), SQLArray(headers),
                 SQLArray(events.map(\.payload)), SQLArray(events.map(\.error)), SQLArray(events.map(\.scopeKey)),
+                SQLArray(events.map(\.origin)),
             ])
     }
 

@@ -3,7 +3,7 @@
 public enum StatementCatalog {
     public static var all: [Statement] {
         MigrationStatements.all + MerchantStatements.all + OrderStatements.all + ConfigurationStatements.all
-            + DeliveryStatements.all + EventStatements.all
+            + DeliveryStatements.all + EventStatements.all + DestinationStatements.all
             + MetricsStatements.all + StatsStatements.all + RateLimitStatements.all
     }
 }

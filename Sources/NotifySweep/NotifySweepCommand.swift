@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import NotifyLogging
 
-/// `notify-sweep`: claims due deliveries and delivers them (DESIGN §2). Run by cron every minute,
+/// `notify-sweep`: claims due deliveries and delivers them. Run by cron every minute,
 /// or with `--follow` as a long-running process.
 struct NotifySweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +28,7 @@ struct NotifySweepCommand: ParsableCommand {
         let logger = Logger(label: "notify-sweep")
         let deliverer = HTTPDeliverer(
             policy: config.policy, timeout: config.timeout, maxConcurrent: config.concurrency,
+            maxConnectionsPerHost: config.destinationConcurrency, maxPerMerchant: config.merchantConcurrency,
             userAgent: Sweeper.userAgent)
         let runner = SweepRunner(
             config: config, sweeper: Sweeper(config: config, deliverer: deliverer, logger: logger), logger: logger)

@@ -5,7 +5,7 @@ import NotifyStore
 /// Set by SIGTERM/SIGINT; the runner stops claiming, finishes what is in flight and stops.
 nonisolated(unsafe) private var sweepStopRequested: sig_atomic_t = 0
 
-/// The two ways the sweep runs (DESIGN §2): cron mode works until nothing is due or the budget is
+/// The two ways the sweep runs: cron mode works until nothing is due or the budget is
 /// spent; `--follow` keeps going, woken by `NOTIFY` from order changes or, at the latest, every
 /// second to pick up retries that came due. Both reconnect by themselves after Postgres restarts.
 struct SweepRunner {
@@ -32,13 +32,12 @@ struct SweepRunner {
         let deadline = Date().addingTimeInterval(config.budget)
         let connection = try Connection(conninfo: config.databaseURL)
         var attempts = 0
-        var drained = false
+        var idle = false
         while true {
-            if !drained && !stopRequested && Date() < deadline && sweeper.wantsMore {
-                let wanted = sweeper.room
-                drained = try sweeper.claim(connection) < wanted
+            if !stopRequested && Date() < deadline && sweeper.wantsMore {
+                idle = try sweeper.claim(connection) == 0
             }
-            if sweeper.busy == 0 && (drained || stopRequested || Date() >= deadline) { break }
+            if sweeper.busy == 0 && (idle || stopRequested || Date() >= deadline) { break }
             attempts += try sweeper.advance(connection, waitMs: Self.busyWaitMs)
         }
         return attempts
@@ -58,11 +57,10 @@ struct SweepRunner {
                     let wait = try store.secondsUntilNextDue(now: Date().rfc3339) ?? Self.idlePoll
                     woken = try current.waitForNotification(timeout: min(max(wait, 0.02), Self.idlePoll))
                 }
-                let due = woken || Date().timeIntervalSince(lastClaim) >= 0.25 || sweeper.busy == 0
-                if !stopRequested && due && sweeper.wantsMore {
-                    let wanted = sweeper.room
-                    let claimed = try sweeper.claim(current)
-                    lastClaim = claimed == wanted ? .distantPast : Date()
+                let due = woken || sweeper.wantsMore || Date().timeIntervalSince(lastClaim) >= 0.25
+                if !stopRequested && due && sweeper.room > 0 {
+                    try sweeper.claim(current)
+                    lastClaim = Date()
                 }
                 if sweeper.busy > 0 { try sweeper.advance(current, waitMs: Self.busyWaitMs) }
             } catch {

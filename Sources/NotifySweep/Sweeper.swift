@@ -3,10 +3,15 @@ import Logging
 import NotifyDomain
 import NotifyStore
 
-/// The sweep's pipeline (DESIGN §2, §5): keeps up to `concurrency` deliveries in flight, claims
-/// more whenever there is room, and writes outcomes back as soon as they finish, so one slow or
-/// hanging receiver never holds up the others. No transaction is open while requests run; each
-/// claimed delivery carries its lease token to the write-back.
+/// The sweep's pipeline: keeps deliveries in flight, claims more whenever one of its destinations
+/// has room, and writes outcomes back as soon as they finish. No transaction is open while
+/// requests run; each claimed delivery carries its lease token to the write-back.
+///
+/// Isolation between receivers comes from two limits. A destination gets at most
+/// `destinationConcurrency` requests in flight (in `HTTPDeliverer`) and at most `destinationWindow`
+/// deliveries claimed, so a receiver that never answers holds a few slots, not the sweep; a merchant
+/// gets at most half the slots, so one merchant's many dead receivers leave room for the others.
+/// The claim itself takes from every destination with due work (see `DeliveryStatements.claim`).
 final class Sweeper {
     static let userAgent = "notify/0.1.0"
 
@@ -15,13 +20,21 @@ final class Sweeper {
     let logger: Logger
     /// The system's random source, for attempt ids.
     private var random = SystemRandomNumberGenerator()
-    /// Deliveries in flight by request id, with the time they were claimed.
+    /// Deliveries handed to the deliverer by request id, with the time they were claimed.
     private var inFlight: [String: (delivery: ClaimedDelivery, claimedAt: Date)] = [:]
     /// Finished attempts not yet written back, and when the oldest of them finished.
-    private var unwritten: [AttemptRecord] = []
+    private var unwritten: [FinishedAttempt] = []
     private var oldestUnwritten = Date.distantFuture
-    /// Attempts written back in one statement at most this long after they finished (DESIGN §6:
-    /// outcomes go back per batch; a statement per finished delivery costs the database 2.5 times more).
+    /// Deliveries claimed and not yet written back or released, per destination and per merchant.
+    private var heldByDestination: [String: Int] = [:]
+    private var heldByMerchant: [String: Int] = [:]
+    /// Destinations (and merchants) whose last claim filled their room: more of theirs is likely due.
+    private var backlogged: Set<String> = []
+    /// Set when a backlogged destination got room back, or the last claim was cut by the batch size.
+    private var roomOpened = true
+
+    /// Attempts written back in one transaction at most this long after they finished (outcomes go
+    /// back per batch; a statement per finished delivery costs the database 2.5 times more).
     static let writeBackDelay = 0.01
 
     init(config: SweepConfig, deliverer: HTTPDeliverer, logger: Logger) {
@@ -33,37 +46,42 @@ final class Sweeper {
     /// Deliveries claimed and not yet written back.
     var busy: Int { inFlight.count + unwritten.count }
 
-    /// Room for more deliveries now.
-    var room: Int { max(0, min(config.batchSize, config.concurrency - inFlight.count)) }
+    /// How many more deliveries one claim may take now.
+    var room: Int { max(0, min(config.batchSize, config.maxHeld - busy)) }
 
-    /// Whether a claim is worth its statement now: when nothing is in flight, or when at least half
-    /// a batch of slots is free (claims, like write-backs, go to the database in batches).
-    var wantsMore: Bool {
-        room > 0 && (inFlight.isEmpty || room >= max(1, min(config.batchSize, config.concurrency) / 2))
-    }
+    /// Whether a claim is worth its statement now: nothing is held, or a destination with more due
+    /// work got room back since the last claim.
+    var wantsMore: Bool { room > 0 && (busy == 0 || roomOpened) }
 
-    /// Claims up to `room` due deliveries and starts them. Returns how many were claimed.
+    /// Claims what the destinations' room allows and starts it. Returns how many were claimed.
     @discardableResult
     func claim(_ connection: Connection) throws -> Int {
         let limit = room
         guard limit > 0 else { return 0 }
+        roomOpened = false
         let now = Date()
         let leaseToken = UUID().uuidString.lowercased()
         let claimed = try DeliveryStore(connection: connection).claim(
             now: now.rfc3339, limit: limit, leaseUntil: now.addingTimeInterval(config.effectiveLeaseSeconds).rfc3339,
-            leaseToken: leaseToken)
+            leaseToken: leaseToken, room: claimRoom())
         var requests: [DeliveryRequest] = []
         var defective: [AttemptRecord] = []
         for delivery in claimed {
             if let defect = delivery.defect {
                 let outcome = DeliveryOutcome(id: delivery.eventId, error: defect, permanent: true)
-                defective.append(record(delivery: delivery, outcome: outcome, claimedAt: now, now: now))
+                let attempt = FinishedAttempt(delivery: delivery, outcome: outcome, claimedAt: now, finishedAt: now)
+                defective.append(record(attempt, destination: nil))
                 continue
             }
             let id = leaseToken + "/" + delivery.eventId
             inFlight[id] = (delivery, now)
+            hold(delivery, by: 1)
             requests.append(request(for: delivery, id: id, at: now))
         }
+        for (destination, held) in heldByDestination where held >= config.destinationWindow {
+            backlogged.insert(destination)
+        }
+        if claimed.count >= limit { roomOpened = true }
         deliverer.submit(requests)
         if !defective.isEmpty {
             logger.error("undeliverable events", metadata: ["events": .stringConvertible(defective.count)])
@@ -72,9 +90,9 @@ final class Sweeper {
         return claimed.count
     }
 
-    /// Moves the transfers along for up to `waitMs` and writes back what finished: in one statement
-    /// once half a batch has finished, nothing is left in flight, or `writeBackDelay` has passed.
-    /// Returns how many attempts were written back.
+    /// Moves the transfers along for up to `waitMs` and writes back what finished: in one
+    /// transaction once half a batch has finished, nothing is left in flight, or `writeBackDelay`
+    /// has passed. Returns how many attempts were written back.
     @discardableResult
     func advance(_ connection: Connection, waitMs: Int32) throws -> Int {
         let outcomes = deliverer.poll(timeoutMs: waitMs)
@@ -87,20 +105,80 @@ final class Sweeper {
                     metadata: ["event.id": "\(entry.delivery.eventId)", "reason": "\(refusal)"])
             }
             if unwritten.isEmpty { oldestUnwritten = now }
-            unwritten.append(record(delivery: entry.delivery, outcome: outcome, claimedAt: entry.claimedAt, now: now))
+            unwritten.append(
+                FinishedAttempt(delivery: entry.delivery, outcome: outcome, claimedAt: entry.claimedAt, finishedAt: now)
+            )
         }
         guard !unwritten.isEmpty,
             inFlight.isEmpty || unwritten.count >= max(1, config.batchSize / 2)
                 || now.timeIntervalSince(oldestUnwritten) >= Self.writeBackDelay
         else { return 0 }
-        let records = unwritten
+        let batch = unwritten
         unwritten.removeAll(keepingCapacity: true)
-        let recorded = try DeliveryStore(connection: connection).complete(records)
-        if recorded < records.count {
-            logger.warning(
-                "leases expired before write-back", metadata: ["lost": .stringConvertible(records.count - recorded)])
+        let health = try writeBack(batch, connection: connection)
+        for attempt in batch { hold(attempt.delivery, by: -1) }
+        try releaseWaiting(of: health, connection: connection, now: now)
+        return batch.count
+    }
+
+    /// Records a batch of attempts and the health they give their destinations, in one transaction
+    /// that holds the destinations' rows locked. Returns the destinations' health after the batch.
+    private func writeBack(_ batch: [FinishedAttempt], connection: Connection) throws -> [String: DestinationHealth] {
+        let store = DeliveryStore(connection: connection)
+        let ids = Set(batch.compactMap(\.delivery.destinationId)).sorted()
+        let (recorded, health) = try connection.transaction { () throws -> (Int, [String: DestinationHealth]) in
+            var health = try store.lockDestinations(ids)
+            for attempt in batch {
+                guard let id = attempt.delivery.destinationId else { continue }
+                health[id]?.record(attempt.result, probe: attempt.delivery.probe, policy: config.breaker)
+            }
+            let records = batch.map { record($0, destination: $0.delivery.destinationId.flatMap { health[$0] }) }
+            return (try store.complete(records, health: health), health)
         }
-        return records.count
+        if recorded < batch.count {
+            logger.warning(
+                "leases expired before write-back", metadata: ["lost": .stringConvertible(batch.count - recorded)])
+        }
+        return health
+    }
+
+    /// Hands back, unattempted, the deliveries still waiting here for a destination that now sends
+    /// nothing (breaker open, paused, disabled, held by `Retry-After`).
+    private func releaseWaiting(of health: [String: DestinationHealth], connection: Connection, now: Date) throws {
+        let seconds = now.timeIntervalSince1970
+        var released: [ClaimedDelivery] = []
+        for (destination, state) in health where !state.status.sends || (state.heldUntil ?? 0) > seconds {
+            for id in deliverer.withdraw(destination: destination) {
+                guard let entry = inFlight.removeValue(forKey: id) else { continue }
+                hold(entry.delivery, by: -1)
+                released.append(entry.delivery)
+            }
+        }
+        guard !released.isEmpty else { return }
+        try DeliveryStore(connection: connection).release(released, now: now.rfc3339)
+        logger.info("deliveries handed back", metadata: ["deliveries": .stringConvertible(released.count)])
+    }
+
+    /// The room this sweep has left per destination and merchant it holds deliveries of.
+    private func claimRoom() -> DeliveryStore.ClaimRoom {
+        DeliveryStore.ClaimRoom(
+            destinations: heldByDestination.filter { !$0.key.isEmpty }.mapValues {
+                max(0, config.destinationWindow - $0)
+            },
+            merchants: heldByMerchant.mapValues { max(0, config.merchantWindow - $0) },
+            perDestination: config.destinationWindow, perMerchant: config.merchantWindow)
+    }
+
+    private func hold(_ delivery: ClaimedDelivery, by change: Int) {
+        let destination = delivery.destinationKey
+        let held = heldByDestination[destination, default: 0] + change
+        heldByDestination[destination] = held > 0 ? held : nil
+        let merchantHeld = heldByMerchant[delivery.merchant, default: 0] + change
+        heldByMerchant[delivery.merchant] = merchantHeld > 0 ? merchantHeld : nil
+        if change < 0, held <= config.destinationWindow / 2, backlogged.contains(destination) {
+            backlogged.remove(destination)
+            roomOpened = true
+        }
     }
 
     private func request(for delivery: ClaimedDelivery, id: String, at time: Date) -> DeliveryRequest {
@@ -112,29 +190,66 @@ final class Sweeper {
             signature: signature, timestamp: Int64(time.timeIntervalSince1970), userAgent: Self.userAgent)
         return DeliveryRequest(
             id: id, method: delivery.method.rawValue, url: delivery.url,
-            headers: message.headers.map { (name: $0.name, value: $0.value) }, body: message.body)
+            headers: message.headers.map { (name: $0.name, value: $0.value) }, body: message.body,
+            destination: delivery.destinationKey, merchant: delivery.merchant)
     }
 
-    private func record(delivery: ClaimedDelivery, outcome: DeliveryOutcome, claimedAt: Date, now: Date)
-        -> AttemptRecord
-    {
-        let verdict = AttemptVerdict(
-            succeeded: outcome.succeeded, permanent: outcome.permanent, manual: delivery.manual,
+    /// The attempt row of a finished attempt, its verdict adjusted to its destination's health.
+    private func record(_ attempt: FinishedAttempt, destination: DestinationHealth?) -> AttemptRecord {
+        let delivery = attempt.delivery
+        let outcome = attempt.outcome
+        var verdict = AttemptVerdict(
+            succeeded: outcome.succeeded, permanent: attempt.permanent, manual: delivery.manual,
             automaticAttemptsBefore: delivery.automaticAttempts, schedule: config.schedule,
             random: Double.random(in: 0..<1))
-        var error = outcome.error
-        if error == nil, !outcome.succeeded, let status = outcome.statusCode {
-            error = "the receiver answered HTTP \(status)"
+        let now = attempt.finishedAt.timeIntervalSince1970
+        if let destination {
+            verdict = verdict.adjusted(
+                for: destination, probeFailed: delivery.probe && attempt.result.kind == .unreachable,
+                permanent: attempt.permanent, automaticAttemptsBefore: delivery.automaticAttempts, now: now)
         }
         return AttemptRecord(
             merchant: delivery.merchant, eventId: delivery.eventId,
             attemptId: UUIDv7.make(
-                unixMillis: UInt64(claimedAt.timeIntervalSince1970 * 1000), using: &random),
-            attemptedAt: claimedAt.rfc3339, statusCode: outcome.statusCode,
+                unixMillis: UInt64(attempt.claimedAt.timeIntervalSince1970 * 1000), using: &random),
+            attemptedAt: attempt.claimedAt.rfc3339, statusCode: outcome.statusCode,
             responseBody: outcome.statusCode == nil ? nil : outcome.responseBody, durationMs: outcome.durationMs,
-            error: error, manual: delivery.manual, verdict: verdict,
-            nextDue: verdict.retryIn.map { now.addingTimeInterval($0).rfc3339 }, leaseToken: delivery.leaseToken)
+            error: attempt.error, manual: delivery.manual, verdict: verdict,
+            nextDue: verdict.retryIn.map { attempt.finishedAt.addingTimeInterval($0).rfc3339 },
+            leaseToken: delivery.leaseToken)
     }
+}
+
+/// One attempt that finished and waits to be written back.
+struct FinishedAttempt {
+    let delivery: ClaimedDelivery
+    let outcome: DeliveryOutcome
+    let claimedAt: Date
+    let finishedAt: Date
+
+    /// Why the attempt failed, as its row records it.
+    var error: String? {
+        if let error = outcome.error { return error }
+        guard !outcome.succeeded, let status = outcome.statusCode else { return nil }
+        return status == 410 ? "the receiver answered HTTP 410 Gone" : "the receiver answered HTTP \(status)"
+    }
+
+    /// A 410 Gone ends the event at once, like a refused address: retrying cannot help.
+    var permanent: Bool { outcome.permanent || outcome.statusCode == 410 }
+
+    /// What the attempt tells about its destination.
+    var result: AttemptResult {
+        let status = outcome.statusCode
+        return AttemptResult(
+            kind: AttemptResult.kind(statusCode: status, succeeded: outcome.succeeded, permanent: outcome.permanent),
+            finishedAt: finishedAt.timeIntervalSince1970, error: error,
+            retryAfterSeconds: status == 429 || status == 503 ? outcome.retryAfterSeconds : nil)
+    }
+}
+
+extension ClaimedDelivery {
+    /// The key this sweep counts the delivery under: its destination, or "" when it has none.
+    var destinationKey: String { destinationId ?? "" }
 }
 
 extension Date {

@@ -38,10 +38,10 @@ import Testing
         #expect(deliverer.deliver([]) == [])
     }
 
-    @Test func queueCapsPerHostAndInAll() {
+    @Test func queueCapsPerDestinationAndInAll() {
         let hosts = ["a", "a", "a", "b", "c"]
-        var queue = DeliveryQueue(maxConcurrent: 3, maxPerHost: 2)
-        for (ticket, host) in hosts.enumerated() { queue.enqueue(ticket: ticket, host: host) }
+        var queue = DeliveryQueue(maxConcurrent: 3, maxPerDestination: 2)
+        for (ticket, host) in hosts.enumerated() { queue.enqueue(ticket: ticket, destination: host) }
         #expect(queue.count == 5)
         #expect(queue.next() == 0)
         #expect(queue.next() == 1)
@@ -52,12 +52,38 @@ import Testing
         queue.finish(0)
         #expect(queue.next() == 2)
         #expect(queue.next() == nil)
-        queue.enqueue(ticket: 5, host: "b")
+        queue.enqueue(ticket: 5, destination: "b")
         #expect(queue.next() == nil)  // still three in flight
         for index in [1, 2, 4] { queue.finish(index) }
         #expect(queue.next() == 5)
         queue.finish(5)
         #expect(queue.isDone)
+    }
+
+    @Test func queueCapsPerMerchant() {
+        var queue = DeliveryQueue(maxConcurrent: 10, maxPerDestination: 8, maxPerMerchant: 2)
+        for (ticket, destination) in ["a1", "a2", "a3"].enumerated() {
+            queue.enqueue(ticket: ticket, destination: destination, merchant: "a")
+        }
+        queue.enqueue(ticket: 3, destination: "b1", merchant: "b")
+        #expect(queue.next() == 0)
+        #expect(queue.next() == 1)
+        #expect(queue.next() == 3)  // merchant a has its two; b's request goes first
+        #expect(queue.next() == nil)
+        queue.finish(0)
+        #expect(queue.next() == 2)
+    }
+
+    @Test func withdrawTakesBackOnlyWaitingRequestsOfOneDestination() {
+        var queue = DeliveryQueue(maxConcurrent: 10, maxPerDestination: 1)
+        for (ticket, destination) in ["a", "a", "a", "b"].enumerated() {
+            queue.enqueue(ticket: ticket, destination: destination)
+        }
+        #expect(queue.next() == 0)
+        #expect(queue.withdraw(destination: "a") == [1, 2])
+        #expect(queue.count == 2)
+        #expect(queue.next() == 3)
+        #expect(queue.next() == nil)
     }
 
     @Test(arguments: [

@@ -1,7 +1,7 @@
 import NotifyDomain
 import NotifyStore
 
-/// The Notification API (DESIGN §4.4): query events, read one with its attempts, retry one. Served
+/// The Notification API: query events, read one with its attempts, retry one, recover many. Served
 /// at `/api/v0/checkout/notifications/events` and at `/api/v1/events`, where query names may also
 /// be snake_case.
 enum EventRoutes {
@@ -11,6 +11,7 @@ enum EventRoutes {
     static func register(in router: inout Router) {
         for base in bases {
             router.add("GET", base, list)
+            router.add("POST", base + "/retry", recover)
             router.add("GET", base + "/{eventId}") { context in
                 .json(200, try load(context))
             }
@@ -50,19 +51,25 @@ enum EventRoutes {
         filter.channel = context.queryValue("channel")
         filter.adapterId = context.queryValue("adapterId", "adapter_id")
         filter.reference = context.queryValue("reference")
-        let offset = try integer(context.queryValue("offset"), name: "offset", default: 0, range: 0...1_000_000)
-        let limit = try integer(context.queryValue("limit"), name: "limit", default: 10, range: 1...100)
+        filter.destinationId = context.queryValue("destinationId", "destination_id")
+        if let destinationId = filter.destinationId, !UUIDFormat.isValid(destinationId) {
+            throw APIError.badRequest("destinationId must be a UUID", field: "destinationId")
+        }
+        let paging = try Paging(context)
         let store = EventStore(connection: try context.database.connection())
-        let page = try store.page(merchant: context.merchant, filter: filter, offset: offset, limit: limit)
-        return .json(
-            200,
-            .object([
-                "data": .array(page.events),
-                "pagination": .object([
-                    "offset": .number(Double(offset)), "limit": .number(Double(limit)),
-                    "size": .number(Double(page.events.count)), "totalSize": .number(Double(page.total)),
-                ]),
-            ]))
+        let page = try store.page(
+            merchant: context.merchant, filter: filter, offset: paging.offset, limit: paging.limit)
+        return .json(200, paging.page(page.events, total: page.total))
+    }
+
+    /// Bulk recover: one manual attempt for every matching event of a window (at most 14 days,
+    /// at most 10,000 events a call; `more` says whether to call again).
+    private static func recover(_ context: RequestContext) throws -> HTTPResponse {
+        let nowMillis = Int64((context.now.timeIntervalSince1970 * 1000).rounded(.down))
+        let request = try RecoverRequest(json: try context.request.jsonObjectBody(), nowMillis: nowMillis)
+        let store = EventStore(connection: try context.database.connection())
+        let result = try store.recover(merchant: context.merchant, request, now: context.ids.timestamp)
+        return .json(202, .object(["queued": .number(Double(result.queued)), "more": .bool(result.more)]))
     }
 
     /// One event with a page of its attempts, oldest first (`attemptsOffset`, `attemptsLimit` 1–100,
@@ -83,22 +90,11 @@ enum EventRoutes {
 
     /// `attemptsOffset` (0–1,000,000, default 0) and `attemptsLimit` (1–100, default 100).
     private static func attemptsPage(_ context: RequestContext) throws -> (offset: Int, limit: Int) {
-        let offset = try integer(
+        let offset = try Paging.integer(
             context.queryValue("attemptsOffset", "attempts_offset"), name: "attemptsOffset", default: 0,
             range: 0...1_000_000)
-        let limit = try integer(
+        let limit = try Paging.integer(
             context.queryValue("attemptsLimit", "attempts_limit"), name: "attemptsLimit", default: 100, range: 1...100)
         return (offset, limit)
-    }
-
-    private static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws
-        -> Int
-    {
-        guard let text else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw APIError.badRequest(
-                "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)", field: name)
-        }
-        return number
     }
 }

@@ -1,6 +1,7 @@
+import NotifyDomain
 import NotifyStore
 
-/// `GET /metrics` (DESIGN §4.5): Prometheus text exposition. No auth; nginx serves it to loopback only.
+/// `GET /metrics`: Prometheus text exposition. No auth; nginx serves it to loopback only.
 enum MetricsRoutes {
     static func register(in router: inout Router) {
         router.add("GET", "/metrics", access: .open) { context in
@@ -16,6 +17,13 @@ enum MetricsRoutes {
         lines.append("# TYPE notify_events gauge")
         for status in ["pending", "succeeded", "failed"] {
             lines.append("notify_events{status=\"\(status)\"} \(snapshot.eventsByStatus[status] ?? 0)")
+        }
+        lines.append("# HELP notify_destinations Destinations by status.")
+        lines.append("# TYPE notify_destinations gauge")
+        for status in Destination.Status.allCases {
+            lines.append(
+                "notify_destinations{status=\"\(status.rawValue)\"} \(snapshot.destinationsByStatus[status.rawValue] ?? 0)"
+            )
         }
         lines.append("# HELP notify_attempts_total Delivery attempts by outcome.")
         lines.append("# TYPE notify_attempts_total counter")

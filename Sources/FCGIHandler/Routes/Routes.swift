@@ -1,4 +1,4 @@
-/// The whole API surface in one list (DESIGN §4): the place to look for what a path does.
+/// The whole API surface in one list: the place to look for what a path does.
 enum Routes {
     static func build() -> Router {
         var router = Router()
@@ -9,6 +9,7 @@ enum Routes {
         ConfigurationRoutes.register(in: &router)
         EventRoutes.register(in: &router)
         StatsRoutes.register(in: &router)
+        DestinationRoutes.register(in: &router)
         MetricsRoutes.register(in: &router)
         DocumentationRoutes.register(in: &router)
         return router

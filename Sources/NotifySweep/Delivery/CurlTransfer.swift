@@ -232,9 +232,13 @@ final class CurlTransfer {
             _ = notify_easy_getinfo_long(easy, CURLINFO_REQUEST_SIZE, &requestBytes)
             permanent = requestBytes == 0 && (result == CURLE_UNSUPPORTED_PROTOCOL || result == CURLE_URL_MALFORMAT)
         }
+        // libcurl reads `Retry-After` in both its forms (seconds or an HTTP date) into seconds from now.
+        var retryAfter: curl_off_t = 0
+        _ = notify_easy_getinfo_off_t(easy, CURLINFO_RETRY_AFTER, &retryAfter)
         return DeliveryOutcome(
             id: id, statusCode: statusCode, responseBody: body, durationMs: durationMs, error: error,
-            permanent: permanent, refusal: error == AddressPolicy.refusalMessage ? refusal : nil)
+            permanent: permanent, refusal: error == AddressPolicy.refusalMessage ? refusal : nil,
+            retryAfterSeconds: retryAfter > 0 ? Double(retryAfter) : nil)
     }
 
     /// libcurl's text for a result code. The string is static inside libcurl.

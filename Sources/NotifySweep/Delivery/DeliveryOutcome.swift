@@ -20,6 +20,8 @@ struct DeliveryOutcome: Sendable, Equatable {
     /// Why the address policy refused the target, with the resolved address: for the sweep's log
     /// only, never for the attempt row (`error` then just says the target is not allowed).
     let refusal: String?
+    /// The receiver's `Retry-After`, in seconds, when it sent one.
+    let retryAfterSeconds: Double?
 
     /// A 2xx status with the whole response read.
     var succeeded: Bool {
@@ -29,7 +31,7 @@ struct DeliveryOutcome: Sendable, Equatable {
 
     init(
         id: String, statusCode: Int? = nil, responseBody: String = "", durationMs: Int = 0, error: String? = nil,
-        permanent: Bool = false, refusal: String? = nil
+        permanent: Bool = false, refusal: String? = nil, retryAfterSeconds: Double? = nil
     ) {
         self.id = id
         self.statusCode = statusCode
@@ -38,5 +40,6 @@ struct DeliveryOutcome: Sendable, Equatable {
         self.error = error
         self.permanent = permanent
         self.refusal = refusal
+        self.retryAfterSeconds = retryAfterSeconds
     }
 }

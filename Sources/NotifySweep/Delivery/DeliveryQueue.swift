@@ -1,57 +1,76 @@
-/// Decides which requests of a batch are in flight: at most `maxConcurrent` in all and at most
-/// `maxPerHost` to one host, the rest waiting in request order. Capping per host keeps a batch
-/// that targets one receiver on a few reused connections instead of one connection per request,
-/// and a request's timeout only starts when it leaves this queue, not while it waits for a free
-/// connection. Pure state machine: the delivery loop asks it what to start and tells it what ended.
+/// Decides which requests of a sweep are in flight: at most `maxConcurrent` in all, at most
+/// `maxPerDestination` to one destination and at most `maxPerMerchant` for one merchant, the rest
+/// waiting in request order. Capping per destination keeps one receiver on a few reused
+/// connections and stops a receiver that never answers from taking more than its share; capping
+/// per merchant keeps one merchant's many dead receivers from taking every slot. A request's
+/// timeout only starts when it leaves this queue. Pure state machine: the delivery loop asks it
+/// what to start and tells it what ended.
 struct DeliveryQueue {
     let maxConcurrent: Int
-    let maxPerHost: Int
-    private var waiting: [(ticket: Int, host: String)] = []
-    private var activeHosts: [Int: String] = [:]
-    private var activeByHost: [String: Int] = [:]
+    let maxPerDestination: Int
+    let maxPerMerchant: Int
+    private var waiting: [(ticket: Int, destination: String, merchant: String)] = []
+    private var active: [Int: (destination: String, merchant: String)] = [:]
+    private var activeByDestination: [String: Int] = [:]
+    private var activeByMerchant: [String: Int] = [:]
 
     /// - Parameters:
     ///   - maxConcurrent: transfers in flight at once, at least 1.
-    ///   - maxPerHost: transfers in flight to one host at once, at least 1.
-    init(maxConcurrent: Int, maxPerHost: Int) {
+    ///   - maxPerDestination: transfers in flight to one destination at once, at least 1.
+    ///   - maxPerMerchant: transfers in flight for one merchant at once (default: no cap beyond `maxConcurrent`).
+    init(maxConcurrent: Int, maxPerDestination: Int, maxPerMerchant: Int? = nil) {
         self.maxConcurrent = max(1, maxConcurrent)
-        self.maxPerHost = max(1, maxPerHost)
+        self.maxPerDestination = max(1, maxPerDestination)
+        self.maxPerMerchant = max(1, maxPerMerchant ?? maxConcurrent)
     }
 
     /// Requests in flight plus those waiting for a slot.
-    var count: Int { waiting.count + activeHosts.count }
+    var count: Int { waiting.count + active.count }
 
-    var activeCount: Int { activeHosts.count }
+    var activeCount: Int { active.count }
 
     /// `true` when nothing is waiting or in flight.
     var isDone: Bool { count == 0 }
 
     /// Adds a request (identified by `ticket`, unique while queued) to wait for a slot.
-    mutating func enqueue(ticket: Int, host: String) {
-        waiting.append((ticket, host))
+    mutating func enqueue(ticket: Int, destination: String, merchant: String = "") {
+        waiting.append((ticket, destination, merchant))
     }
 
     /// The ticket of the next request to start, marked active; `nil` when none may start now.
     mutating func next() -> Int? {
-        guard activeHosts.count < maxConcurrent,
-            let position = waiting.firstIndex(where: { activeByHost[$0.host, default: 0] < maxPerHost })
+        guard active.count < maxConcurrent,
+            let position = waiting.firstIndex(where: {
+                activeByDestination[$0.destination, default: 0] < maxPerDestination
+                    && activeByMerchant[$0.merchant, default: 0] < maxPerMerchant
+            })
         else { return nil }
-        let (ticket, host) = waiting.remove(at: position)
-        activeByHost[host, default: 0] += 1
-        activeHosts[ticket] = host
+        let (ticket, destination, merchant) = waiting.remove(at: position)
+        activeByDestination[destination, default: 0] += 1
+        activeByMerchant[merchant, default: 0] += 1
+        active[ticket] = (destination, merchant)
         return ticket
     }
 
     /// Marks a request returned by `next()` as finished, freeing its slot.
     mutating func finish(_ ticket: Int) {
-        guard let host = activeHosts.removeValue(forKey: ticket) else { return }
-        activeByHost[host, default: 1] -= 1
-        if activeByHost[host] == 0 { activeByHost[host] = nil }
+        guard let (destination, merchant) = active.removeValue(forKey: ticket) else { return }
+        activeByDestination[destination, default: 1] -= 1
+        if activeByDestination[destination] == 0 { activeByDestination[destination] = nil }
+        activeByMerchant[merchant, default: 1] -= 1
+        if activeByMerchant[merchant] == 0 { activeByMerchant[merchant] = nil }
     }
 
-    /// The scheme and authority of a URL, lowercased (`http://example.com:8080`): requests with
-    /// the same key can share connections. Only used for scheduling, never for a security decision
-    /// (the address policy checks the socket address itself).
+    /// Removes and returns the tickets still waiting for `destination` (it stopped sending).
+    mutating func withdraw(destination: String) -> [Int] {
+        let withdrawn = waiting.filter { $0.destination == destination }.map(\.ticket)
+        waiting.removeAll { $0.destination == destination }
+        return withdrawn
+    }
+
+    /// The scheme and authority of a URL, lowercased (`http://example.com:8080`): the scheduling key
+    /// of a request that names no destination. Only used for scheduling, never for a security
+    /// decision (the address policy checks the socket address itself).
     static func hostKey(of url: String) -> String {
         let lowered = url.lowercased()
         guard let separator = lowered.firstRange(of: "://") else { return lowered }

@@ -12,12 +12,21 @@ struct DeliveryRequest: Sendable {
     /// `Content-Type`) is replaced by one given here.
     let headers: [(name: String, value: String)]
     let body: [UInt8]
+    /// The scheduling key of the receiver (a destination id); the URL's scheme and authority when empty.
+    let destination: String
+    /// The merchant the request is sent for (the per-merchant cap of `DeliveryQueue`).
+    let merchant: String
 
-    init(id: String, method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    init(
+        id: String, method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+        destination: String = "", merchant: String = ""
+    ) {
         self.id = id
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.destination = destination
+        self.merchant = merchant
     }
 }

@@ -23,18 +23,20 @@ final class HTTPDeliverer {
     ///   - policy: decides which addresses a delivery may connect to.
     ///   - timeout: seconds an attempt may take in all (connect, send, response); default 15.
     ///   - maxConcurrent: transfers in flight at once; also the number of idle connections kept.
-    ///   - maxConnectionsPerHost: transfers in flight to one scheme+host+port at once; the others
+    ///   - maxConnectionsPerHost: transfers in flight to one destination at once; the others
     ///     wait (their timeout not yet running) and then reuse those connections.
+    ///   - maxPerMerchant: transfers in flight for one merchant at once.
     ///   - userAgent: the `User-Agent` sent unless a request gives its own.
     init(
         policy: AddressPolicy, timeout: Double = 15, maxConcurrent: Int = 64, maxConnectionsPerHost: Int = 8,
-        userAgent: String
+        maxPerMerchant: Int? = nil, userAgent: String
     ) {
         let timeoutMs = max(1, Int((timeout * 1000).rounded()))
         self.settings = CurlTransfer.Settings(
             policy: policy, timeoutMs: timeoutMs, connectTimeoutMs: min(timeoutMs, 10_000), userAgent: userAgent,
             responseLimit: HTTPDeliverer.responseLimit)
-        self.queue = DeliveryQueue(maxConcurrent: maxConcurrent, maxPerHost: maxConnectionsPerHost)
+        self.queue = DeliveryQueue(
+            maxConcurrent: maxConcurrent, maxPerDestination: maxConnectionsPerHost, maxPerMerchant: maxPerMerchant)
         self.multi = CurlMulti(maxConnections: max(1, maxConcurrent))
     }
 
@@ -60,8 +62,14 @@ final class HTTPDeliverer {
         for request in requests {
             nextTicket += 1
             waiting[nextTicket] = request
-            queue.enqueue(ticket: nextTicket, host: DeliveryQueue.hostKey(of: request.url))
+            let destination = request.destination.isEmpty ? DeliveryQueue.hostKey(of: request.url) : request.destination
+            queue.enqueue(ticket: nextTicket, destination: destination, merchant: request.merchant)
         }
+    }
+
+    /// Takes back the requests to `destination` that have not started yet and returns their ids.
+    func withdraw(destination: String) -> [String] {
+        queue.withdraw(destination: destination).compactMap { waiting.removeValue(forKey: $0)?.id }
     }
 
     /// Starts what may start, moves the transfers along, and returns the outcomes of those that
