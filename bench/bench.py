@@ -351,6 +351,14 @@ def swift_statements(path: Path) -> dict[str, str]:
     return found
 
 
+def claim_as_cte(claim: str) -> str:
+    """`WITH ... <ctes> UPDATE ... RETURNING ...` as `WITH ... <ctes>, claimed AS (UPDATE ...)`."""
+    head, separator, update = claim.rpartition("UPDATE deliveries AS d")
+    if not separator or not head.lstrip().startswith("WITH"):
+        raise BenchError("DeliveryStatements.claim is not WITH ... UPDATE deliveries AS d ...")
+    return f"{head.rstrip()},\nclaimed AS (\n{separator}{update}\n)"
+
+
 def bind(sql: str, values: dict[int, str]) -> str:
     """Replaces $n placeholders with pgbench expressions (values[n])."""
 
@@ -542,14 +550,21 @@ class Bench:
             series = f"(SELECT i, {ms0}::bigint + i * {step} AS ms FROM generate_series({first}::bigint, {last}::bigint) AS i) g"
             sql = f"""
             SET synchronous_commit = off;
+            INSERT INTO destinations (merchant, destination_id, origin, created_at)
+            SELECT '{merchant}', destination_id('{merchant}', url_origin(u.url)), url_origin(u.url), now()
+            FROM (SELECT {url_expr} AS url FROM events AS t
+                  WHERE merchant = '{MERCHANT}' AND event_id = '{self.template_event}') AS u
+            ON CONFLICT DO NOTHING;
             INSERT INTO events (merchant, event_id, order_id, channel, notification_id, adapter_id, reference, scope,
                                 scope_key, status, created_at, request_method, request_url, request_headers, payload,
                                 error, attempt_count, next_attempt_at, last_attempt_at, last_status_code,
-                                last_response_body)
+                                last_response_body, destination_id)
             SELECT '{merchant}', bench.uuid7(g.ms, {salt} + g.i), {order_expr}, t.channel, t.notification_id,
-                   t.adapter_id, t.reference, t.scope, t.scope_key, {status}, to_timestamp(g.ms / 1000.0), t.request_method,
-                   {url_expr}, t.request_headers, {payload}, NULL, {attempts}, {next_at}, {last_at}, {code}, {body}
-            FROM (SELECT * FROM events WHERE merchant = '{MERCHANT}' AND event_id = '{self.template_event}') t, {series};
+                   t.adapter_id, t.reference, t.scope, t.scope_key, {status}, to_timestamp(g.ms / 1000.0),
+                   t.request_method, {url_expr}, t.request_headers, {payload}, NULL, {attempts}, {next_at}, {last_at},
+                   {code}, {body}, t.destination
+            FROM (SELECT *, destination_id('{merchant}', url_origin({url_expr})) AS destination FROM events AS t
+                  WHERE merchant = '{MERCHANT}' AND event_id = '{self.template_event}') t, {series};
             """
             if delivered:
                 sql += f"""
@@ -563,10 +578,12 @@ class Bench:
             # session); replica mode skips its per-row check, which would double the load time.
             sql += f"""
             SET session_replication_role = replica;
-            INSERT INTO deliveries (merchant, event_id, due_at, attempt)
+            INSERT INTO deliveries (merchant, event_id, due_at, attempt, destination_id)
             SELECT '{merchant}', bench.uuid7(g.ms, {salt} + g.i),
-                   {'NULL' if delivered else "now() - interval '1 second'"}, {1 if delivered else 0}
-            FROM {series};
+                   {'NULL' if delivered else "now() - interval '1 second'"}, {1 if delivered else 0}, t.destination_id
+            FROM (SELECT destination_id FROM events
+                  WHERE merchant = '{merchant}' AND event_id = bench.uuid7({ms0} + {first} * {step}, {salt} + {first})) t,
+                 {series};
             """
             scripts.append(sql)
         log(f"loading {count:,} {label} events ({'with attempts' if delivered else 'due'}, {len(scripts)} session(s))")
@@ -687,7 +704,7 @@ class Bench:
             1: ":merchant", 2: order, 3: ":channel", 4: "now()", 5: f"ARRAY[{event}]", 6: "ARRAY[:notification]",
             7: "ARRAY[NULL]", 8: "ARRAY[NULL]", 9: "ARRAY[:scope]", 10: "ARRAY[:method]", 11: "ARRAY[:url]",
             12: "ARRAY[:headers]", 13: "ARRAY[:payload]", 14: "ARRAY[NULL]",
-            15: "ARRAY[:scope]"})
+            15: "ARRAY[:scope]", 16: "ARRAY[url_origin(:url)]"})
         n = self.cfg["write_orders"]
         script = "\n".join([
             "-- figure 2 baseline: the order-change transaction of OrderStore.change (OrderStatements.swift): lock, notifications, update, recordEvents",
@@ -779,7 +796,8 @@ class Bench:
         statements = swift_statements(ROOT / "Sources/NotifyStore/DeliveryStatements.swift")
         lease = "bench.uuid7(0, :lease)"
         claim = bind(statements["claim"], {
-            1: "now()", 2: "100", 3: "(now() + interval '1 minute')", 4: lease})
+            1: "now()", 2: "100", 3: "(now() + interval '1 minute')", 4: lease, 5: "'{}'", 6: "'{}'", 7: "'{}'",
+            8: "'{}'", 9: "100", 10: "100"})
         # The complete statement takes one array per outcome column (unnest(...) AS o(columns)):
         # each gets the outcome of a 204 for every claimed delivery; a scalar parameter is the lease.
         complete_sql = statements["complete"]
@@ -802,14 +820,16 @@ class Bench:
                 raise BenchError(f"DeliveryStatements.complete has a column the bench does not know: {column}")
             aggregates.append(f"array_agg(({outcome[column]})::{element_type}) AS p{number}")
             values[int(number)] = f":p{number}"
+        # The destinations' health ($14 on): no change in the baseline.
         for number in re.findall(r"\$(\d+)", complete_sql):
-            values.setdefault(int(number), lease)
+            values.setdefault(int(number), lease if int(number) < 14 else "'{}'")
         complete = bind(complete_sql, values)
         script = "\n".join([
             "-- figure 3 baseline: the sweep's claim and complete (DeliveryStatements.swift), batches of 100,",
             "-- with the outcomes of a 204 for every delivery",
             "\\set lease random(1, 4000000000000000000)",
-            f"WITH claimed AS (\n{claim}\n)",
+            # The claim is a WITH statement of its own: its final UPDATE becomes one more CTE.
+            claim_as_cte(claim),
             "SELECT " + ",\n       ".join(aggregates) + ",",
             "       sum(octet_length(request_headers::text) + octet_length(payload::text)",
             "           + octet_length(signing_secret) + octet_length(request_url)) AS claimed_bytes",

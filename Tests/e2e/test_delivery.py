@@ -18,6 +18,11 @@ import pytest
 from notify_e2e import (
     ORDERS,
     Api,
+    fire,
+    new_order,
+    order_with_hook,
+    put_state,
+    register,
     Merchant,
     ReceivedRequest,
     Receiver,
@@ -31,40 +36,6 @@ from notify_e2e import (
 
 TIMEOUT_SECONDS = float(os.environ.get("NOTIFY_DELIVERY_TIMEOUT") or 15)
 """The shared sweep's attempt timeout (scripts/test sets NOTIFY_DELIVERY_TIMEOUT for it)."""
-
-
-def new_order(api: Api) -> str:
-    response = api.post(ORDERS, headers={"X-Channel": "web"}, json={"reference": "delivery-e2e"})
-    assert response.status_code == 201, f"create order: {response.status_code} {response.text[:500]!r}"
-    return response.json()["id"]
-
-
-def register(api: Api, order_id: str, notification: dict[str, Any]) -> dict[str, Any]:
-    response = api.post(f"{ORDERS}/{order_id}/notifications", json=notification)
-    assert response.status_code == 201, f"register: {response.status_code} {response.text[:500]!r}"
-    return response.json()
-
-
-def put_state(api: Api, order_id: str, status: str) -> dict[str, Any]:
-    response = api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": status})
-    assert response.status_code == 200, f"state {status}: {response.status_code} {response.text[:500]!r}"
-    return response.json()
-
-
-def order_with_hook(api: Api, url: str, states: list[str], **extra: Any) -> str:
-    """A new order with a notification to `url` on entering one of `states`."""
-    order_id = new_order(api)
-    register(api, order_id, {"url": url, "scope": {"state": states}, **extra})
-    return order_id
-
-
-def fire(api: Api, url: str) -> tuple[str, str]:
-    """An order whose move to processing makes one event for `url`; returns (order id, event id)."""
-    order_id = order_with_hook(api, url, ["processing"])
-    put_state(api, order_id, "processing")
-    events = list_order_events(api, order_id)
-    assert len(events) == 1, events
-    return order_id, events[0]["id"]
 
 
 def seconds_between(earlier: str, later: str) -> float:
