@@ -61,7 +61,8 @@ struct DestinationHealthTests {
         var health = DestinationHealth()
         for time in 1...5 { health.record(failure(at: Double(time)), probe: false, policy: policy) }
         health.record(AttemptResult(kind: .success, finishedAt: 10), probe: true, policy: policy)
-        #expect(health == DestinationHealth(status: .healthy, lastSuccessAt: 10, lastFailureAt: 5, lastError: "timeout"))
+        #expect(
+            health == DestinationHealth(status: .healthy, lastSuccessAt: 10, lastFailureAt: 5, lastError: "timeout"))
     }
 
     @Test func aProbeTheReceiverAnsweredWith4xxClosesTheBreakerButKeepsFailing() {
@@ -104,12 +105,13 @@ struct DestinationHealthTests {
         #expect(health.consecutiveFailures == 0)
     }
 
-    @Test(arguments: [
-        (200, true, false, AttemptResult.Kind.success), (nil, false, false, .unreachable),
-        (nil, false, true, .refused), (500, false, false, .unreachable), (503, false, false, .unreachable),
-        (429, false, false, .unreachable), (404, false, false, .refused), (410, false, false, .refused),
-        (301, false, false, .refused),
-    ] as [(Int?, Bool, Bool, AttemptResult.Kind)])
+    @Test(
+        arguments: [
+            (200, true, false, AttemptResult.Kind.success), (nil, false, false, .unreachable),
+            (nil, false, true, .refused), (500, false, false, .unreachable), (503, false, false, .unreachable),
+            (429, false, false, .unreachable), (404, false, false, .refused), (410, false, false, .refused),
+            (301, false, false, .refused),
+        ] as [(Int?, Bool, Bool, AttemptResult.Kind)])
     func attemptsAreClassified(status: Int?, succeeded: Bool, permanent: Bool, kind: AttemptResult.Kind) {
         #expect(AttemptResult.kind(statusCode: status, succeeded: succeeded, permanent: permanent) == kind)
     }
@@ -122,7 +124,8 @@ struct DestinationHealthTests {
                 for: disabled, probeFailed: false, permanent: false, automaticAttemptsBefore: 7, now: 0)
                 == AttemptVerdict(status: .pending, retryIn: 0, automaticAttempts: 8))
         #expect(
-            failedForGood.adjusted(for: disabled, probeFailed: false, permanent: true, automaticAttemptsBefore: 7, now: 0)
+            failedForGood.adjusted(
+                for: disabled, probeFailed: false, permanent: true, automaticAttemptsBefore: 7, now: 0)
                 == failedForGood, "a 410 or a refused address fails even on a disabled destination")
         let open = DestinationHealth(status: .open, nextProbeAt: 30)
         let spent = AttemptVerdict(status: .pending, retryIn: 5, automaticAttempts: 3)

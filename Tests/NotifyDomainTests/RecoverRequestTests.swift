@@ -28,18 +28,19 @@ struct RecoverRequestTests {
         #expect(request.channel == "web" && request.adapterId == "erp" && request.scope == "state.completed")
     }
 
-    @Test(arguments: [
-        ([:], "since"),
-        (["since": JSON.string("yesterday")], "since"),
-        (["since": .number(1)], "since"),
-        (["since": .string("2025-11-01T00:00:00Z")], "since"),
-        (["since": .string("2025-12-05T00:00:00Z"), "until": .string("2025-12-04T00:00:00Z")], "until"),
-        (["since": .string("2025-12-05T00:00:00Z"), "status": .string("lost")], "status"),
-        (["since": .string("2025-12-05T00:00:00Z"), "orderId": .string("nope")], "orderId"),
-        (["since": .string("2025-12-05T00:00:00Z"), "destinationId": .bool(true)], "destinationId"),
-        (["since": .string("2025-12-05T00:00:00Z"), "channel": .string("")], "channel"),
-        (["since": .string("2025-12-05T00:00:00Z"), "extra": .null], "extra"),
-    ] as [([String: JSON], String)])
+    @Test(
+        arguments: [
+            ([:], "since"),
+            (["since": JSON.string("yesterday")], "since"),
+            (["since": .number(1)], "since"),
+            (["since": .string("2025-11-01T00:00:00Z")], "since"),
+            (["since": .string("2025-12-05T00:00:00Z"), "until": .string("2025-12-04T00:00:00Z")], "until"),
+            (["since": .string("2025-12-05T00:00:00Z"), "status": .string("lost")], "status"),
+            (["since": .string("2025-12-05T00:00:00Z"), "orderId": .string("nope")], "orderId"),
+            (["since": .string("2025-12-05T00:00:00Z"), "destinationId": .bool(true)], "destinationId"),
+            (["since": .string("2025-12-05T00:00:00Z"), "channel": .string("")], "channel"),
+            (["since": .string("2025-12-05T00:00:00Z"), "extra": .null], "extra"),
+        ] as [([String: JSON], String)])
     func badRequestsNameTheirField(body: [String: JSON], field: String) {
         #expect(throws: ValidationError.self) { try RecoverRequest(json: body, nowMillis: now) }
         do {
