@@ -47,6 +47,7 @@ struct SweepRunner {
     func follow() {
         var connection: Connection?
         var lastClaim = Date.distantPast
+        var idle = false  // the last claim took nothing
         while !stopRequested || sweeper.busy > 0 {
             do {
                 let current = try connection ?? listeningConnection()
@@ -54,12 +55,15 @@ struct SweepRunner {
                 var woken = try current.waitForNotification(timeout: 0)
                 if sweeper.busy == 0 && !woken {
                     let store = DeliveryStore(connection: current)
-                    let wait = try store.secondsUntilNextDue(now: Date().rfc3339) ?? Self.idlePoll
+                    var wait = try store.secondsUntilNextDue(now: Date().rfc3339) ?? Self.idlePoll
+                    // Due deliveries the last claim did not take wait for a paused, held or open
+                    // destination: no reason to claim again before the idle poll or a NOTIFY.
+                    if idle && wait <= 0 { wait = Self.idlePoll }
                     woken = try current.waitForNotification(timeout: min(max(wait, 0.02), Self.idlePoll))
                 }
                 let due = woken || sweeper.wantsMore || Date().timeIntervalSince(lastClaim) >= 0.25
                 if !stopRequested && due && sweeper.room > 0 {
-                    try sweeper.claim(current)
+                    idle = try sweeper.claim(current) == 0
                     lastClaim = Date()
                 }
                 if sweeper.busy > 0 { try sweeper.advance(current, waitMs: Self.busyWaitMs) }
