@@ -12,7 +12,9 @@ enum DeliveryStatements {
     /// probes it meanwhile. The candidates are then interleaved by merchant (each merchant's first,
     /// then each one's second, ...) with at most $10 per merchant, or the room $8 left for the
     /// merchants $7, so no merchant fills the batch while others have due work. Deliveries whose URL
-    /// never expanded have no destination and are taken too, to fail with their error.
+    /// never expanded have no destination and are taken too, to fail with their error. Rows are
+    /// locked as each destination's are read (`SKIP LOCKED`), so sweeps claiming at the same time
+    /// take different rows of one destination instead of contending for its first few.
     static let claim = Statement(
         "deliveries_claim",
         """
@@ -37,34 +39,33 @@ enum DeliveryStatements {
             WHERE (t.status IN ('healthy', 'failing') OR (t.status = 'open' AND t.next_probe_at <= $1::timestamptz))
               AND (t.held_until IS NULL OR t.held_until <= $1::timestamptz)
         ),
-        candidates AS (
-            SELECT c.merchant, c.event_id, c.due_at, s.probe, c.rank
+        routed AS (
+            SELECT c.merchant, c.event_id, c.due_at, s.probe, s.destination_id
             FROM sendable AS s CROSS JOIN LATERAL (
-                SELECT d.merchant, d.event_id, d.due_at, row_number() OVER (ORDER BY d.due_at) AS rank
-                FROM deliveries AS d
+                SELECT d.merchant, d.event_id, d.due_at FROM deliveries AS d
                 WHERE d.destination_id = s.destination_id AND d.due_at IS NOT NULL AND d.due_at <= $1::timestamptz
                 ORDER BY d.due_at LIMIT s.room
+                FOR UPDATE SKIP LOCKED
             ) AS c
             WHERE s.room > 0
-            UNION ALL
-            (SELECT d.merchant, d.event_id, d.due_at, false, row_number() OVER (ORDER BY d.due_at)
-             FROM deliveries AS d
-             WHERE d.destination_id IS NULL AND d.due_at IS NOT NULL AND d.due_at <= $1::timestamptz
-             ORDER BY d.due_at LIMIT $9::integer)
+        ),
+        unrouted AS (
+            SELECT d.merchant, d.event_id, d.due_at, false AS probe, NULL::uuid AS destination_id
+            FROM deliveries AS d
+            WHERE d.destination_id IS NULL AND d.due_at IS NOT NULL AND d.due_at <= $1::timestamptz
+            ORDER BY d.due_at LIMIT $9::integer
+            FOR UPDATE SKIP LOCKED
         ),
         ranked AS (
             SELECT c.*, row_number() OVER (PARTITION BY c.merchant ORDER BY c.rank, c.due_at) AS merchant_rank
-            FROM candidates AS c
+            FROM (SELECT u.*, row_number() OVER (PARTITION BY u.destination_id ORDER BY u.due_at) AS rank
+                  FROM (SELECT * FROM routed UNION ALL SELECT * FROM unrouted) AS u) AS c
         ),
         chosen AS (
-            SELECT d.merchant, d.event_id, d.destination_id, k.probe
-            FROM (SELECT r.merchant, r.event_id, r.probe FROM ranked AS r
-                  LEFT JOIN merchant_held AS m ON m.merchant = r.merchant
-                  WHERE r.merchant_rank <= coalesce(m.room, $10::integer)
-                  ORDER BY r.merchant_rank, r.due_at LIMIT $2::integer) AS k
-            JOIN deliveries AS d ON d.merchant = k.merchant AND d.event_id = k.event_id
-            WHERE d.due_at IS NOT NULL AND d.due_at <= $1::timestamptz
-            FOR UPDATE OF d SKIP LOCKED
+            SELECT r.merchant, r.event_id, r.destination_id, r.probe FROM ranked AS r
+            LEFT JOIN merchant_held AS m ON m.merchant = r.merchant
+            WHERE r.merchant_rank <= coalesce(m.room, $10::integer)
+            ORDER BY r.merchant_rank, r.due_at LIMIT $2::integer
         ),
         probing AS (
             UPDATE destinations AS t SET next_probe_at = $3::timestamptz
