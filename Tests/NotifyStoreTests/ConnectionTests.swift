@@ -1,6 +1,7 @@
 import NotifyDomain
-import NotifyStore
 import Testing
+
+@testable import NotifyStore
 
 /// The store suites share one Postgres cluster and one of them restarts it, so they run one at a time.
 @Suite("Store against a real Postgres", .serialized, .enabled(if: TestDatabase.isConfigured))
@@ -12,6 +13,18 @@ extension StoreTests {
 
         init() throws {
             connection = try Connection(conninfo: try TestDatabase.create())
+        }
+
+        /// Timeouts that keep a vanished database host from hanging a worker, unless the conninfo
+        /// sets its own.
+        @Test func networkTimeoutsHaveDefaultsTheConninfoOverrides() throws {
+            #expect(connection.setting("connect_timeout") == "2")
+            #expect(connection.setting("tcp_user_timeout") == "5000")
+            #expect(connection.setting("keepalives_idle") == "5")
+            let own = try Connection(conninfo: try TestDatabase.create() + " connect_timeout=7 keepalives_idle=30")
+            #expect(own.setting("connect_timeout") == "7")
+            #expect(own.setting("keepalives_idle") == "30")
+            #expect(own.setting("tcp_user_timeout") == "5000")
         }
 
         @Test func boundParametersAreValuesNotSQL() throws {

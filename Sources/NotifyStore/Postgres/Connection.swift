@@ -14,11 +14,13 @@ public final class Connection {
     private var transactionDepth = 0
 
     /// Settings used unless the conninfo gives its own: a host that does not answer (down, or cut
-    /// off by the network) costs at most 2 s per host to connect, and 5 s of unacknowledged data on
-    /// an open connection ends it, so a caller gets an `unavailable` error instead of hanging for
-    /// the minutes TCP would take. Ignored for unix sockets.
+    /// off by the network) costs at most 2 s per host to connect, 5 s of unacknowledged data on an
+    /// open connection ends it, and a connection silent for 5 s is probed, so a caller waiting for
+    /// an answer from a host that vanished gets an `unavailable` error within about 10 s instead of
+    /// hanging for the minutes (or hours) TCP would take. Ignored for unix sockets.
     static let defaultSettings: [(keyword: String, value: String)] = [
-        ("connect_timeout", "2"), ("tcp_user_timeout", "5000"),
+        ("connect_timeout", "2"), ("tcp_user_timeout", "5000"), ("keepalives_idle", "5"),
+        ("keepalives_interval", "2"), ("keepalives_count", "2"),
     ]
 
     /// Opens a connection. - Parameter conninfo: a libpq conninfo string or URI; its own settings
@@ -54,6 +56,18 @@ public final class Connection {
     }
 
     public var isInTransaction: Bool { transactionDepth > 0 }
+
+    /// The value libpq uses for one connection setting (e.g. `connect_timeout`), `nil` when unset.
+    func setting(_ keyword: String) -> String? {
+        guard let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
+    }
 
     private var lastError: String {
         String(cString: PQerrorMessage(handle)).trimmingASCIIWhitespace()
