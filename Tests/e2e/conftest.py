@@ -6,7 +6,9 @@ notify_e2e.py.
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 from typing import Callable, Iterator
 
 import pytest
@@ -88,6 +90,30 @@ def sweeps(tmp_path) -> Iterator[Callable[..., Sweep]]:
     finally:
         for sweep in started:
             sweep.stop()
+
+
+@pytest.fixture
+def own_sweep(tmp_path) -> Iterator[Callable[..., Sweep]]:
+    """`own_sweep(NAME=value, ...)` stops the shared `--follow` sweep of scripts/test (SIGSTOP) and
+    starts a `--follow` sweep with those settings, so that only a sweep with known settings delivers;
+    at the end it is stopped and the shared one continued."""
+    shared_pid_file = os.path.join(env("NOTIFY_TEST_STATE"), "pids", "notify-sweep.pid")
+    with open(shared_pid_file, encoding="utf-8") as f:
+        shared = int(f.read().strip())
+    started: list[Sweep] = []
+
+    def start(**settings: str) -> Sweep:
+        os.kill(shared, signal.SIGSTOP)
+        sweep = Sweep("--follow", log_path=str(tmp_path / f"own-sweep-{len(started)}.log"), extra_env=settings)
+        started.append(sweep)
+        return sweep.start()
+
+    try:
+        yield start
+    finally:
+        for sweep in started:
+            sweep.stop()
+        os.kill(shared, signal.SIGCONT)
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -2,16 +2,13 @@
 with them, end to end through nginx with receivers on 127.0.0.1.
 
 The breaker, back-pressure and disable tests need short settings: they run a `--follow` sweep of
-their own with those settings while the shared sweep of scripts/test is stopped (SIGSTOP), so
-only one sweep, with known settings, delivers meanwhile."""
+their own with those settings (the `own_sweep` fixture) while the shared sweep is stopped."""
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
@@ -21,7 +18,6 @@ from notify_e2e import (
     Receiver,
     Sweep,
     assert_problem,
-    env,
     fire,
     get_event,
     new_order,
@@ -33,32 +29,6 @@ from notify_e2e import (
 DESTINATIONS = "/api/v0/checkout/notifications/destinations"
 EVENTS = "/api/v0/checkout/notifications/events"
 FAST_RETRIES = "0,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3"
-
-
-def shared_sweep_pid() -> int:
-    with open(os.path.join(env("NOTIFY_TEST_STATE"), "pids", "notify-sweep.pid"), encoding="utf-8") as f:
-        return int(f.read().strip())
-
-
-@pytest.fixture
-def own_sweep(tmp_path) -> Iterator[Callable[..., Sweep]]:
-    """`own_sweep(NAME=value, ...)` stops the shared sweep and starts a `--follow` sweep with those
-    settings; both are put back at the end."""
-    started: list[Sweep] = []
-    pid = shared_sweep_pid()
-
-    def start(**settings: str) -> Sweep:
-        os.kill(pid, signal.SIGSTOP)
-        sweep = Sweep("--follow", log_path=str(tmp_path / f"sweep-{len(started)}.log"), extra_env=settings)
-        started.append(sweep)
-        return sweep.start()
-
-    try:
-        yield start
-    finally:
-        for sweep in started:
-            sweep.stop()
-        os.kill(pid, signal.SIGCONT)
 
 
 def destination_of(api: Api, event_id: str) -> dict[str, Any]:

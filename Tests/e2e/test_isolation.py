@@ -7,41 +7,19 @@ attempt timeout, 8 requests per destination); the shared sweep is stopped meanwh
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import statistics
 import threading
 import time
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
-from notify_e2e import Api, Merchant, Receiver, Sweep, env, new_order, register, run_sql
+from notify_e2e import Api, Merchant, Receiver, Sweep, new_order, register, run_sql
 from test_sweep_concurrency import CountingReceiver
 
 DEFAULTS = {"NOTIFY_DELIVERY_TIMEOUT": "15", "NOTIFY_RETRY_SCHEDULE": "0,5,300,1800,7200,18000,36000,36000"}
-
-
-@pytest.fixture
-def default_sweep(tmp_path) -> Iterator[Callable[[], Sweep]]:
-    """Starts a `--follow` sweep with the default settings in place of the shared one."""
-    with open(os.path.join(env("NOTIFY_TEST_STATE"), "pids", "notify-sweep.pid"), encoding="utf-8") as f:
-        shared = int(f.read().strip())
-    started: list[Sweep] = []
-
-    def start() -> Sweep:
-        os.kill(shared, signal.SIGSTOP)
-        sweep = Sweep("--follow", log_path=str(tmp_path / "sweep.log"), extra_env=DEFAULTS)
-        started.append(sweep)
-        return sweep.start()
-
-    try:
-        yield start
-    finally:
-        for sweep in started:
-            sweep.stop()
-        os.kill(shared, signal.SIGCONT)
 
 
 class SilentReceiver:
@@ -114,12 +92,12 @@ def report(name: str, latencies: list[float]) -> None:
 @pytest.mark.parametrize("origins", [1, 20])
 def test_a_receiver_that_never_answers_delays_no_other_merchant(
         origins: int, merchant_factory: Callable[[], Merchant], base_url: str,
-        default_sweep: Callable[[], Sweep]) -> None:
+        own_sweep: Callable[..., Sweep]) -> None:
     noisy, quiet = merchant_factory(), merchant_factory()
     silent = [SilentReceiver() for _ in range(origins)]
     try:
         backlog(noisy, [s.url() for s in silent], 400 // origins)
-        default_sweep()
+        own_sweep(**DEFAULTS)
         time.sleep(1)  # the sweep has claimed A's backlog and its requests hang
         with Receiver() as receiver:
             latencies = timed_changes(Api(base_url, quiet), receiver, 60, rate=10)
@@ -132,10 +110,10 @@ def test_a_receiver_that_never_answers_delays_no_other_merchant(
 
 
 def test_a_healthy_backlog_of_another_merchant_delays_no_one(
-        merchant_factory: Callable[[], Merchant], base_url: str, default_sweep: Callable[[], Sweep]) -> None:
+        merchant_factory: Callable[[], Merchant], base_url: str, own_sweep: Callable[..., Sweep]) -> None:
     busy, quiet = merchant_factory(), merchant_factory()
     with CountingReceiver() as fast:
-        sweep = default_sweep()
+        sweep = own_sweep(**DEFAULTS)
         sweep.kill(signal.SIGSTOP)
         backlog(busy, [fast.url_for()], 20_000)
         sweep.kill(signal.SIGCONT)
