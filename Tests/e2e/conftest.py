@@ -93,17 +93,25 @@ def sweeps(tmp_path) -> Iterator[Callable[..., Sweep]]:
 
 
 @pytest.fixture
-def own_sweep(tmp_path) -> Iterator[Callable[..., Sweep]]:
-    """`own_sweep(NAME=value, ...)` stops the shared `--follow` sweep of scripts/test (SIGSTOP) and
-    starts a `--follow` sweep with those settings, so that only a sweep with known settings delivers;
-    at the end it is stopped and the shared one continued."""
-    shared_pid_file = os.path.join(env("NOTIFY_TEST_STATE"), "pids", "notify-sweep.pid")
-    with open(shared_pid_file, encoding="utf-8") as f:
+def shared_sweep_paused() -> Iterator[None]:
+    """Stops the shared `--follow` sweep of scripts/test (SIGSTOP) for the test, so that only the
+    test's own sweeps claim; it continues (SIGCONT) at the end."""
+    with open(os.path.join(env("NOTIFY_TEST_STATE"), "pids", "notify-sweep.pid"), encoding="utf-8") as f:
         shared = int(f.read().strip())
+    os.kill(shared, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(shared, signal.SIGCONT)
+
+
+@pytest.fixture
+def own_sweep(tmp_path, shared_sweep_paused: None) -> Iterator[Callable[..., Sweep]]:
+    """`own_sweep(NAME=value, ...)` starts a `--follow` sweep with those settings while the shared
+    one is stopped, so that only a sweep with known settings delivers; it is stopped at the end."""
     started: list[Sweep] = []
 
     def start(**settings: str) -> Sweep:
-        os.kill(shared, signal.SIGSTOP)
         sweep = Sweep("--follow", log_path=str(tmp_path / f"own-sweep-{len(started)}.log"), extra_env=settings)
         started.append(sweep)
         return sweep.start()
@@ -113,7 +121,6 @@ def own_sweep(tmp_path) -> Iterator[Callable[..., Sweep]]:
     finally:
         for sweep in started:
             sweep.stop()
-        os.kill(shared, signal.SIGCONT)
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -191,7 +191,11 @@ def test_a_worker_stuck_in_one_request_is_replaced(merchant: Merchant, tmp_path:
             ["psql", env("NOTIFY_DATABASE_URL"), "-X", "-q", "-c",
              f"BEGIN; SELECT 1 FROM orders WHERE order_id = '{order_id}' FOR UPDATE; SELECT pg_sleep(8); COMMIT;"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)  # the lock is held
+        wait_locked = time.monotonic() + 10  # psql may take a while to start on a busy machine
+        while not sql_json("SELECT 1 AS held FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+                           " AND state = 'active' AND query LIKE '%pg_sleep(8)%'"):
+            assert time.monotonic() < wait_locked, "the locking session did not start"
+            time.sleep(0.05)
 
         started = time.monotonic()
         body = json.dumps({"currentStatus": "processing"}).encode()
