@@ -228,6 +228,9 @@ def test_manual_retries_per_merchant_per_minute(limited: Limited, merchant: Merc
     refused = limited.request("POST", retry, merchant)
     document = problem(refused, 429)
     assert "NOTIFY_MANUAL_RETRY_LIMIT" in document["detail"], document
+    # A bulk recover is a manual retry request too.
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+    problem(limited.request("POST", f"{EVENTS}/retry", merchant, json_body={"since": since}), 429)
     assert 1 <= int(refused.headers["retry-after"]) <= 60, refused.headers
 
 

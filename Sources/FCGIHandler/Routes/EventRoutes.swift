@@ -18,15 +18,7 @@ enum EventRoutes {
             router.add("POST", base + "/{eventId}/retry") { context in
                 let page = try attemptsPage(context)
                 let connection = try context.database.connection()
-                let window = APILimits.minuteWindow(context.now)
-                let retries = try RateLimitStore(connection: connection).hit(
-                    bucket: "retry:" + context.merchant, window: window.start)
-                guard retries <= context.limits.manualRetriesPerMinute else {
-                    throw APIError.tooManyRequests(
-                        "at most \(context.limits.manualRetriesPerMinute) manual retries per minute "
-                            + "(NOTIFY_MANUAL_RETRY_LIMIT); try again in \(window.secondsLeft) s",
-                        retryAfter: window.secondsLeft)
-                }
+                try countManualRetry(context, connection)
                 let store = EventStore(connection: connection)
                 let eventId = context.parameter("eventId")
                 guard try store.retry(merchant: context.merchant, eventId: eventId, now: context.ids.timestamp) else {
@@ -67,7 +59,9 @@ enum EventRoutes {
     private static func recover(_ context: RequestContext) throws -> HTTPResponse {
         let nowMillis = Int64((context.now.timeIntervalSince1970 * 1000).rounded(.down))
         let request = try RecoverRequest(json: try context.request.jsonObjectBody(), nowMillis: nowMillis)
-        let store = EventStore(connection: try context.database.connection())
+        let connection = try context.database.connection()
+        try countManualRetry(context, connection)
+        let store = EventStore(connection: connection)
         let result = try store.recover(merchant: context.merchant, request, now: context.ids.timestamp)
         return .json(202, .object(["queued": .number(Double(result.queued)), "more": .bool(result.more)]))
     }
@@ -86,6 +80,20 @@ enum EventRoutes {
             throw APIError.notFound("no event '\(eventId)'")
         }
         return event
+    }
+
+    /// Counts one manual retry request (one event, or one bulk recover) of the merchant in the
+    /// current minute; past `NOTIFY_MANUAL_RETRY_LIMIT` it is a 429 with `Retry-After`.
+    private static func countManualRetry(_ context: RequestContext, _ connection: Connection) throws {
+        let window = APILimits.minuteWindow(context.now)
+        let retries = try RateLimitStore(connection: connection).hit(
+            bucket: "retry:" + context.merchant, window: window.start)
+        guard retries <= context.limits.manualRetriesPerMinute else {
+            throw APIError.tooManyRequests(
+                "at most \(context.limits.manualRetriesPerMinute) manual retry requests per minute "
+                    + "(NOTIFY_MANUAL_RETRY_LIMIT); try again in \(window.secondsLeft) s",
+                retryAfter: window.secondsLeft)
+        }
     }
 
     /// `attemptsOffset` (0–1,000,000, default 0) and `attemptsLimit` (1–100, default 100).
