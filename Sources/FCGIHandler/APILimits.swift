@@ -18,6 +18,9 @@ struct APILimits: Sendable {
     /// Failed authentications per client address per minute (`NOTIFY_AUTH_FAILURE_LIMIT`); past
     /// it every request of the address is refused until the minute ends, right token or not.
     var authFailuresPerMinute = 20
+    /// How long a rotated-out signing secret keeps signing next to the new one (`NOTIFY_SECRET_GRACE`,
+    /// seconds).
+    var secretGraceSeconds: Double = 86_400
     /// Schema pattern matching steps one order change may spend (`NOTIFY_SCHEMA_MATCH_STEPS`).
     var schemaMatchSteps = MatchBudget.defaultSteps
 
@@ -42,6 +45,9 @@ struct APILimits: Sendable {
         try number("NOTIFY_MAX_ORDER_BYTES", 1_024...1_073_741_824, &limits.orderBytes)
         try number("NOTIFY_MANUAL_RETRY_LIMIT", 1...1_000_000_000, &limits.manualRetriesPerMinute)
         try number("NOTIFY_AUTH_FAILURE_LIMIT", 1...1_000_000_000, &limits.authFailuresPerMinute)
+        var grace = Int(limits.secretGraceSeconds)
+        try number("NOTIFY_SECRET_GRACE", 0...31_536_000, &grace)
+        limits.secretGraceSeconds = Double(grace)
         try number("NOTIFY_SCHEMA_MATCH_STEPS", 1_000...1_000_000_000_000, &limits.schemaMatchSteps)
         return limits
     }

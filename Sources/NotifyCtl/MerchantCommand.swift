@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NotifyDomain
 import NotifyStore
 
@@ -34,13 +35,22 @@ struct MerchantCommand: ParsableCommand {
 
         @Argument var id: String
 
+        /// The old secret keeps signing next to the new one for `NOTIFY_SECRET_GRACE` seconds
+        /// (default 86,400), so receivers can switch without refusing a webhook.
         func run() throws {
+            let text = ProcessInfo.processInfo.environment["NOTIFY_SECRET_GRACE"] ?? ""
+            guard text.isEmpty || Int(text).map({ (0...31_536_000).contains($0) }) == true else {
+                throw CtlSupport.fail("NOTIFY_SECRET_GRACE must be seconds from 0 to 31536000, not '\(text)'", code: 2)
+            }
+            let grace = Int64(text) ?? 86_400
+            let until = Timestamp.rfc3339(
+                unixMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) + grace * 1000)
             let secret = WebhookSignature.makeSecret(randomBytes: CtlSupport.randomBytes(24))
             guard
                 try MerchantStore(connection: try CtlSupport.connect()).rotateSecret(
-                    merchant: id, signingSecret: secret)
+                    merchant: id, signingSecret: secret, previousValidUntil: until)
             else { throw CtlSupport.fail("no merchant '\(id)'", code: 4) }
-            CtlSupport.printJSON(["merchant": id, "signingSecret": secret])
+            CtlSupport.printJSON(["merchant": id, "signingSecret": secret, "previousValidUntil": until])
         }
     }
 }

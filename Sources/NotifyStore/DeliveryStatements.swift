@@ -73,12 +73,18 @@ enum DeliveryStatements {
         )
         UPDATE deliveries AS d
         SET due_at = $3::timestamptz, lease_token = $4::uuid, retry_requested = false
-        FROM chosen, events AS e, merchants AS m
+        FROM chosen LEFT JOIN destinations AS t ON t.destination_id = chosen.destination_id, events AS e,
+             merchants AS m
         WHERE d.merchant = chosen.merchant AND d.event_id = chosen.event_id
           AND e.merchant = d.merchant AND e.event_id = d.event_id
           AND m.merchant = d.merchant
         RETURNING d.merchant, d.event_id, d.destination_id, chosen.probe, d.attempt, d.trigger, e.request_method,
-                  e.request_url, e.request_headers, e.payload, e.error, m.signing_secret
+                  e.request_url, e.request_headers, e.payload, e.error,
+                  coalesce(t.signing_secret, m.signing_secret) AS signing_secret,
+                  CASE WHEN t.signing_secret IS NOT NULL
+                       THEN CASE WHEN t.previous_secret_expires_at > $1::timestamptz THEN t.previous_signing_secret END
+                       ELSE CASE WHEN m.previous_secret_expires_at > $1::timestamptz THEN m.previous_signing_secret END
+                  END AS previous_signing_secret
         """)
 
     /// The health of the destinations a batch of outcomes concerns, locked until the write-back

@@ -15,7 +15,10 @@ public struct ClaimedDelivery: Sendable {
     public let headers: [HTTPHeader]
     /// The frozen body as stored (JSON text): sent as it is, never parsed and serialized again.
     public let payload: [UInt8]
+    /// The destination's own secret, else the merchant's.
     public let signingSecret: String
+    /// The secret a rotation replaced, while its grace period lasts: the attempt is signed with both.
+    public let previousSigningSecret: String?
     /// The lease this claim holds; the write-back of the attempt must present it.
     public let leaseToken: String
     /// Why this delivery cannot be sent at all (its stored request could not be read); such a
@@ -117,7 +120,9 @@ public struct DeliveryStore {
                 automaticAttempts: try row.int("attempt"), manual: try row.string("trigger") == "manual",
                 method: DeliveryMethod(rawValue: try row.string("request_method")) ?? .post,
                 url: try row.string("request_url"), headers: headers, payload: payload,
-                signingSecret: try row.string("signing_secret"), leaseToken: leaseToken, defect: defect)
+                signingSecret: try row.string("signing_secret"),
+                previousSigningSecret: try row.optionalString("previous_signing_secret"), leaseToken: leaseToken,
+                defect: defect)
         }
     }
 

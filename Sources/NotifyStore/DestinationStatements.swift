@@ -53,5 +53,18 @@ enum DestinationStatements {
         SELECT r.destination_id, pg_notify('notify_deliveries', '') AS notified FROM resumed AS r
         """)
 
-    static var all: [Statement] { [page, count, one, pause, resume] }
+    /// Gives the destination a signing secret of its own ($3); the one it signed with until now (its
+    /// own or the merchant's) stays valid until $4.
+    static let rotateSecret = Statement(
+        "destination_rotate_secret",
+        """
+        UPDATE destinations AS t
+        SET previous_signing_secret = coalesce(t.signing_secret, m.signing_secret),
+            previous_secret_expires_at = $4::timestamptz, signing_secret = $3
+        FROM merchants AS m
+        WHERE t.merchant = $1 AND t.destination_id = $2::uuid AND m.merchant = t.merchant
+        RETURNING t.destination_id
+        """)
+
+    static var all: [Statement] { [page, count, one, pause, resume, rotateSecret] }
 }

@@ -40,6 +40,14 @@ public struct DestinationStore {
         return try connection.query(DestinationStatements.resume, [merchant, id, now]).count == 1
     }
 
+    /// Gives the destination the signing secret `secret`; the previous one stays valid until
+    /// `previousValidUntil` (RFC 3339). Returns `false` when this merchant has no such destination.
+    public func rotateSecret(merchant: String, id: String, secret: String, previousValidUntil: String) throws -> Bool {
+        guard UUIDFormat.isValid(id) else { return false }
+        return try connection.query(DestinationStatements.rotateSecret, [merchant, id, secret, previousValidUntil])
+            .count == 1
+    }
+
     private static func destination(_ row: Row) throws -> JSON {
         let time: (String) throws -> JSON = { try row.optionalString($0).map(JSON.string) ?? .null }
         return .object([

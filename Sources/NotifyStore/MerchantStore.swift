@@ -36,9 +36,11 @@ public struct MerchantStore {
         try connection.query(MerchantStatements.revokeToken, [tokenHash]).affected == 1
     }
 
-    /// Replaces the merchant's signing secret. Returns `false` when there is no such merchant.
-    public func rotateSecret(merchant: String, signingSecret: String) throws -> Bool {
-        try connection.query(MerchantStatements.rotateSecret, [merchant, signingSecret]).affected == 1
+    /// Replaces the merchant's signing secret; the one it replaces stays valid (deliveries carry both
+    /// signatures) until `previousValidUntil` (RFC 3339). Returns `false` when there is no such merchant.
+    public func rotateSecret(merchant: String, signingSecret: String, previousValidUntil: String) throws -> Bool {
+        try connection.query(MerchantStatements.rotateSecret, [merchant, signingSecret, previousValidUntil])
+            .affected == 1
     }
 
     public func tokenOwner(tokenHash: String) throws -> TokenOwner? {
@@ -75,7 +77,13 @@ enum MerchantStatements {
     static let revokeToken = Statement(
         "token_revoke", "UPDATE api_tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL")
     static let rotateSecret = Statement(
-        "merchant_rotate_secret", "UPDATE merchants SET signing_secret = $2 WHERE merchant = $1")
+        "merchant_rotate_secret",
+        """
+        UPDATE merchants
+        SET previous_signing_secret = signing_secret, previous_secret_expires_at = $3::timestamptz,
+            signing_secret = $2
+        WHERE merchant = $1
+        """)
     static let tokenOwner = Statement(
         "token_owner", "SELECT merchant, revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE token_hash = $1")
     static let tokenOwnerAndFailures = Statement(

@@ -187,7 +187,8 @@ final class Sweeper {
         }
         let message = WebhookMessage(
             eventId: delivery.eventId, method: delivery.method, headers: delivery.headers, payload: delivery.payload,
-            signature: signature, timestamp: Int64(time.timeIntervalSince1970), userAgent: Self.userAgent)
+            signature: signature, timestamp: Int64(time.timeIntervalSince1970), userAgent: Self.userAgent,
+            previousSignature: delivery.previousSigningSecret.flatMap { try? WebhookSignature(secret: $0) })
         return DeliveryRequest(
             id: id, method: delivery.method.rawValue, url: delivery.url,
             headers: message.headers.map { (name: $0.name, value: $0.value) }, body: message.body,

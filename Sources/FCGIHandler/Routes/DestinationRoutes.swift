@@ -1,3 +1,4 @@
+import Foundation
 import NotifyDomain
 import NotifyStore
 
@@ -27,6 +28,19 @@ enum DestinationRoutes {
                 throw notFound(context)
             }
             return .json(200, try load(context))
+        }
+        // A signing secret of the destination's own, shown this once; the one it replaces (the
+        // merchant's at first) keeps signing too until NOTIFY_SECRET_GRACE has passed.
+        router.add("POST", base + "/{destinationId}/secret/rotate") { context in
+            var generator = SystemRandomNumberGenerator()
+            let secret = WebhookSignature.makeSecret(
+                randomBytes: (0..<24).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+            let until = Identifiers(now: context.now.addingTimeInterval(context.limits.secretGraceSeconds)).timestamp
+            let rotated = try store(context).rotateSecret(
+                merchant: context.merchant, id: context.parameter("destinationId"), secret: secret,
+                previousValidUntil: until)
+            guard rotated else { throw notFound(context) }
+            return .json(200, .object(["secret": .string(secret), "previousValidUntil": .string(until)]))
         }
         router.add("POST", base + "/{destinationId}/resume") { context in
             let resumed = try store(context).resume(
