@@ -582,7 +582,7 @@ class Bench:
             SELECT '{merchant}', bench.uuid7(g.ms, {salt} + g.i),
                    {'NULL' if delivered else "now() - interval '1 second'"}, {1 if delivered else 0}, t.destination_id
             FROM (SELECT destination_id FROM events
-                  WHERE merchant = '{merchant}' AND event_id = bench.uuid7({ms0} + {first} * {step}, {salt} + {first})) t,
+                  WHERE merchant = '{merchant}' AND event_id = bench.uuid7({ms0}::bigint + {first}::bigint * {step}, {salt} + {first})) t,
                  {series};
             """
             scripts.append(sql)
