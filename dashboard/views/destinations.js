@@ -7,7 +7,7 @@ import { current, fail, notify } from '../ui.js';
 const LIMIT = 50;
 const STATUSES = ['healthy', 'failing', 'open', 'paused', 'disabled'];
 
-function actions(destination, token) {
+function actions(destination, reload) {
   const paused = destination.status === 'paused';
   const canResume = ['paused', 'open', 'disabled'].includes(destination.status);
   const act = async (verb, button) => {
@@ -15,7 +15,7 @@ function actions(destination, token) {
     try {
       const updated = await api('POST', `${NOTIFICATIONS}/destinations/${encodeURIComponent(destination.id)}/${verb}`);
       notify(`${updated.origin} is now ${updated.status}.`, 'info');
-      if (current(token)) window.dispatchEvent(new HashChangeEvent('hashchange'));
+      await reload();
     } catch (error) {
       button.disabled = false;
       fail(error);
@@ -29,7 +29,7 @@ function actions(destination, token) {
     h('a', { class: 'button small secondary', href: route(['events'], { destinationId: destination.id }) }, 'Events'));
 }
 
-function row(destination, token) {
+function row(destination, reload) {
   return h('tr', { 'data-destination-id': destination.id, 'data-status': destination.status },
     h('td', { 'data-label': 'Origin' }, h('code', { class: 'url' }, destination.origin)),
     h('td', { 'data-label': 'Status' }, badge(destination.status)),
@@ -37,9 +37,9 @@ function row(destination, token) {
     h('td', { 'data-label': 'Failures in a row', class: 'number' }, String(destination.consecutiveFailures ?? 0)),
     h('td', { 'data-label': 'Last success' }, when(destination.lastSuccessAt)),
     h('td', { 'data-label': 'Last failure' }, when(destination.lastFailureAt)),
-    h('td', { 'data-label': 'Last error', class: 'error-cell' }, destination.lastError || '-'),
+    h('td', { 'data-label': 'Last error', class: destination.lastError ? 'error-cell' : null }, destination.lastError || '-'),
     h('td', { 'data-label': 'Next try' }, when(destination.nextProbeAt || destination.heldUntil)),
-    h('td', { class: 'open' }, actions(destination, token)));
+    h('td', { class: 'open' }, actions(destination, reload)));
 }
 
 export async function render(main, _params, query, token) {
@@ -57,28 +57,31 @@ export async function render(main, _params, query, token) {
     h('p', { class: 'muted' }, 'Where deliveries go: one per origin (scheme, host, port). ',
       'A paused destination gets no attempts and its events wait; Resume sends what waited.'),
     form, list, pager));
-  let page;
-  try {
-    page = await api('GET', NOTIFICATIONS + '/destinations', { query: { status: query.status, offset, limit: LIMIT } });
-  } catch (error) {
-    if (current(token)) {
-      replace(list, h('p', { class: 'muted' }, 'The destinations could not be loaded.'));
-      fail(error);
+  const reload = async () => {
+    let page;
+    try {
+      page = await api('GET', NOTIFICATIONS + '/destinations', { query: { status: query.status, offset, limit: LIMIT } });
+    } catch (error) {
+      if (current(token)) {
+        replace(list, h('p', { class: 'muted' }, 'The destinations could not be loaded.'));
+        fail(error);
+      }
+      return;
     }
-    return;
-  }
-  if (!current(token)) return;
-  if (page.data.length === 0) {
-    replace(list, h('p', { class: 'empty' }, 'No destinations match.'));
-  } else {
-    replace(list, h('table', { class: 'list destinations' },
-      h('thead', {}, h('tr', {}, ['Origin', 'Status', 'Waiting', 'Failures in a row', 'Last success', 'Last failure',
-        'Last error', 'Next try', ''].map((t) => h('th', {}, t)))),
-      h('tbody', {}, page.data.map((d) => row(d, token)))));
-  }
-  const { totalSize } = page.pagination;
-  replace(pager,
-    offset > 0 ? h('a', { class: 'button secondary', href: route(['destinations'], { status: query.status, offset: Math.max(0, offset - LIMIT) }) }, '‹ Previous') : null,
-    h('span', { class: 'muted' }, `${page.data.length ? offset + 1 : 0}–${offset + page.data.length} of ${totalSize}`),
-    offset + LIMIT < totalSize ? h('a', { class: 'button secondary', href: route(['destinations'], { status: query.status, offset: offset + LIMIT }) }, 'Next ›') : null);
+    if (!current(token)) return;
+    if (page.data.length === 0) {
+      replace(list, h('p', { class: 'empty' }, 'No destinations match.'));
+    } else {
+      replace(list, h('table', { class: 'list destinations' },
+        h('thead', {}, h('tr', {}, ['Origin', 'Status', 'Waiting', 'Failures in a row', 'Last success', 'Last failure',
+          'Last error', 'Next try', ''].map((t) => h('th', {}, t)))),
+        h('tbody', {}, page.data.map((d) => row(d, reload)))));
+    }
+    const { totalSize } = page.pagination;
+    replace(pager,
+      offset > 0 ? h('a', { class: 'button secondary', href: route(['destinations'], { status: query.status, offset: Math.max(0, offset - LIMIT) }) }, '‹ Previous') : null,
+      h('span', { class: 'muted' }, `${page.data.length ? offset + 1 : 0}–${offset + page.data.length} of ${totalSize}`),
+      offset + LIMIT < totalSize ? h('a', { class: 'button secondary', href: route(['destinations'], { status: query.status, offset: offset + LIMIT }) }, 'Next ›') : null);
+  };
+  await reload();
 }
