@@ -55,8 +55,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NotifyDomainTests", dependencies: ["NotifyDomain"]),
-        .testTarget(name: "NotifyStoreTests", dependencies: ["NotifyStore", "NotifyDomain"]),
-        .testTarget(name: "NotifySweepTests", dependencies: ["NotifySweep", "NotifyDomain"]),
+        .target(name: "NotifyTestSupport", dependencies: ["NotifyStore"], path: "Tests/NotifyTestSupport"),
+        .testTarget(name: "NotifyStoreTests", dependencies: ["NotifyStore", "NotifyDomain", "NotifyTestSupport"]),
+        .testTarget(
+            name: "NotifySweepTests", dependencies: ["NotifySweep", "NotifyDomain", "NotifyStore", "NotifyTestSupport"]),
+        .testTarget(
+            name: "FCGIHandlerTests", dependencies: ["FCGIHandler", "NotifyDomain", "NotifyStore", "NotifyTestSupport"]),
         .testTarget(name: "NotifyFuzzTests", dependencies: ["NotifyDomain"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyTestSupport
 import Testing
 
 @testable import NotifyStore

@@ -1,5 +1,6 @@
 import Foundation
 import NotifyStore
+import NotifyTestSupport
 import Testing
 
 extension StoreTests {
@@ -7,7 +8,7 @@ extension StoreTests {
         /// `scripts/test` provides a script that restarts the throwaway cluster (fast shutdown, start).
         static var restartScript: String? { ProcessInfo.processInfo.environment["NOTIFY_TEST_PG_RESTART"] }
 
-        @Test(.enabled(if: restartScript != nil))
+        @Test(.enabled(if: restartScript != nil), .restartsTheCluster)
         func connectionRecoversAfterServerRestart() throws {
             let connection = try TestDatabase.migrated()
             let statement = Statement("count_merchants", "SELECT count(*) AS n FROM merchants")
@@ -21,7 +22,7 @@ extension StoreTests {
 
         /// A transaction whose connection was dropped while idle (a restart or a failover between two
         /// requests) starts on a new connection instead of failing the request.
-        @Test(.enabled(if: restartScript != nil))
+        @Test(.enabled(if: restartScript != nil), .restartsTheCluster)
         func transactionRecoversAfterServerRestart() throws {
             let connection = try TestDatabase.migrated()
             let statement = Statement("count_merchants_in_transaction", "SELECT count(*) AS n FROM merchants")

@@ -1,4 +1,5 @@
 import NotifyStore
+import NotifyTestSupport
 import Testing
 
 extension StoreTests {
