@@ -7,10 +7,11 @@ import NotifyStore
 struct NotifyCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notifyctl",
-        abstract: "Administer Notify (migrations, merchants, tokens) and work with its events and webhooks.",
+        abstract:
+            "Administer Notify (migrations, merchants, tokens, history housekeeping) and work with its events and webhooks.",
         subcommands: [
-            Migrate.self, MerchantCommand.self, TokenCommand.self, EventsCommand.self, ListenCommand.self,
-            DemoCommand.self,
+            Migrate.self, MerchantCommand.self, TokenCommand.self, HousekeepingCommand.self, EventsCommand.self,
+            ListenCommand.self, DemoCommand.self,
         ])
 }
 

@@ -101,9 +101,14 @@ enum DeliveryStatements {
         """)
 
     /// Records a batch of attempts, only for deliveries whose lease (`lease_token`) is still this sweep's: the
-    /// attempt rows, the events' status and latest attempt, and the deliveries' next due time
-    /// (NULL when finished, now when a manual retry was asked for meanwhile); and the new health of
-    /// their destinations ($14..$24, computed from the rows `lockDestinations` locked).
+    /// attempt rows, the events' status, latest attempt and automatic attempts made, and the
+    /// deliveries' next due time (now when a manual retry was asked for meanwhile); a finished
+    /// delivery leaves the queue. Also the new health of their destinations ($14..$24, computed
+    /// from the rows `lockDestinations` locked) and the counters `/metrics` reads: finished events
+    /// per day and status, attempts per outcome and duration bucket (a few rows per batch, in key
+    /// order so two sweeps never wait for each other in a cycle). The bucket names are
+    /// `le_<ms>` of `MetricsStore.latencyBuckets` (a store test checks that they agree); the SQL is
+    /// plain text so that the benchmark can run the same statement.
     static let complete = Statement(
         "deliveries_complete",
         """
@@ -127,26 +132,58 @@ enum DeliveryStatements {
                      failing_since, next_probe_at, probe_wait_seconds, held_until, disabled_at)
             WHERE t.destination_id = h.destination_id
         ),
-        owned AS (
+        finished AS (
+            DELETE FROM deliveries AS d USING outcome AS o
+            WHERE d.merchant = o.merchant AND d.event_id = o.event_id AND d.lease_token = o.lease_token
+              AND o.next_due IS NULL AND NOT d.retry_requested
+            RETURNING d.merchant, d.event_id, NULL::timestamptz AS due_at, o.attempt_id, o.attempted_at,
+                      o.status_code, o.response_body, o.duration_ms, o.error, o.trigger, o.status,
+                      o.automatic_attempts
+        ),
+        continued AS (
             UPDATE deliveries AS d
             SET due_at = CASE WHEN d.retry_requested THEN o.attempted_at ELSE o.next_due END,
                 trigger = CASE WHEN d.retry_requested THEN 'manual' ELSE 'automatic' END,
                 lease_token = NULL, retry_requested = false, attempt = o.automatic_attempts
             FROM outcome AS o
             WHERE d.merchant = o.merchant AND d.event_id = o.event_id AND d.lease_token = o.lease_token
+              AND (o.next_due IS NOT NULL OR d.retry_requested)
             RETURNING d.merchant, d.event_id, d.due_at, o.attempt_id, o.attempted_at, o.status_code,
-                      o.response_body, o.duration_ms, o.error, o.trigger, o.status
+                      o.response_body, o.duration_ms, o.error, o.trigger, o.status, o.automatic_attempts
         ),
+        owned AS (SELECT * FROM finished UNION ALL SELECT * FROM continued),
         recorded AS (
             UPDATE events AS e
             SET status = CASE WHEN owned.due_at IS NOT NULL AND owned.status <> 'succeeded' THEN 'pending'
                               ELSE owned.status END,
                 attempt_count = e.attempt_count + 1, next_attempt_at = owned.due_at,
                 last_attempt_at = owned.attempted_at, last_status_code = owned.status_code,
-                last_response_body = owned.response_body
+                last_response_body = owned.response_body, automatic_attempts = owned.automatic_attempts
             FROM owned
             WHERE e.merchant = owned.merchant AND e.event_id = owned.event_id
-            RETURNING e.event_id
+            RETURNING e.event_id, e.status
+        ),
+        events_counted AS (
+            INSERT INTO event_counts AS c (day, status, n)
+            SELECT history_day(event_id), status, count(*) FROM recorded WHERE status <> 'pending'
+            GROUP BY 1, 2 ORDER BY 1, 2
+            ON CONFLICT (day, status) DO UPDATE SET n = c.n + EXCLUDED.n
+        ),
+        attempts_counted AS (
+            INSERT INTO attempt_counts AS c (figure, n)
+            SELECT f.figure, sum(f.n) FROM owned AS a CROSS JOIN LATERAL (VALUES
+                (CASE WHEN a.status_code BETWEEN 200 AND 299 AND a.error IS NULL THEN 'success'
+                      WHEN a.status_code IS NOT NULL THEN 'http_error' ELSE 'transport_error' END, 1::bigint),
+                (CASE WHEN a.duration_ms <= 5 THEN 'le_5' WHEN a.duration_ms <= 10 THEN 'le_10'
+                      WHEN a.duration_ms <= 25 THEN 'le_25' WHEN a.duration_ms <= 50 THEN 'le_50'
+                      WHEN a.duration_ms <= 100 THEN 'le_100' WHEN a.duration_ms <= 250 THEN 'le_250'
+                      WHEN a.duration_ms <= 500 THEN 'le_500' WHEN a.duration_ms <= 1000 THEN 'le_1000'
+                      WHEN a.duration_ms <= 2500 THEN 'le_2500' WHEN a.duration_ms <= 5000 THEN 'le_5000'
+                      WHEN a.duration_ms <= 10000 THEN 'le_10000' WHEN a.duration_ms <= 30000 THEN 'le_30000'
+                      ELSE 'le_inf' END, 1::bigint),
+                ('sum_ms', a.duration_ms::bigint)) AS f(figure, n)
+            GROUP BY f.figure ORDER BY f.figure
+            ON CONFLICT (figure) DO UPDATE SET n = c.n + EXCLUDED.n
         )
         INSERT INTO attempts (merchant, event_id, attempt_id, attempted_at, status_code, response_body, duration_ms,
                               error, trigger)

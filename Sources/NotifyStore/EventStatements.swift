@@ -88,10 +88,10 @@ enum EventStatements {
         "event_retry",
         """
         WITH queued AS (\(queueManual("FROM events WHERE merchant = $1 AND event_id = $2::uuid", now: "$3"))),
-        probe AS (\(probeNow(now: "$3")))
-        UPDATE events AS e SET status = 'pending', next_attempt_at = $3::timestamptz
-        FROM queued WHERE e.merchant = queued.merchant AND e.event_id = queued.event_id
-        RETURNING e.event_id
+        probe AS (\(probeNow(now: "$3"))),
+        recorded AS (\(reopen(now: "$3"))),
+        uncounted AS (\(uncount))
+        SELECT event_id FROM recorded
         """)
 
     /// Bulk recover: one manual attempt, exactly as `retry`, for at most $12 events of merchant $1
@@ -114,20 +114,36 @@ enum EventStatements {
         queued AS (\(queueManual(
             "FROM events WHERE merchant = $1 AND event_id IN (SELECT event_id FROM chosen)", now: "$13"))),
         probe AS (\(probeNow(now: "$13"))),
-        recorded AS (
-            UPDATE events AS e SET status = 'pending', next_attempt_at = $13::timestamptz
-            FROM queued WHERE e.merchant = queued.merchant AND e.event_id = queued.event_id
-            RETURNING e.event_id
-        )
+        recorded AS (\(reopen(now: "$13"))),
+        uncounted AS (\(uncount))
         SELECT (SELECT count(*) FROM recorded) AS queued, (SELECT count(*) FROM matched) AS matched,
                (SELECT pg_notify('notify_deliveries', '') FROM recorded LIMIT 1) AS notified
         """)
 
-    /// Upserts a manual delivery due at `now` for the events the `source` clause selects.
+    /// Makes the `queued` events pending again, due at `now`; returns each one's status before.
+    private static func reopen(now: String) -> String {
+        """
+        UPDATE events AS e SET status = 'pending', next_attempt_at = \(now)::timestamptz
+        FROM queued JOIN events AS old ON old.merchant = queued.merchant AND old.event_id = queued.event_id
+        WHERE e.merchant = queued.merchant AND e.event_id = queued.event_id
+        RETURNING e.event_id, old.status AS was
+        """
+    }
+
+    /// Takes the reopened events out of the finished-event counters `/metrics` reads.
+    private static let uncount = """
+        INSERT INTO event_counts AS c (day, status, n)
+        SELECT history_day(event_id), was, -count(*) FROM recorded WHERE was <> 'pending'
+        GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (day, status) DO UPDATE SET n = c.n + EXCLUDED.n
+        """
+
+    /// Upserts a manual delivery due at `now` for the events the `source` clause selects (a new
+    /// queue row continues the event's count of automatic attempts).
     private static func queueManual(_ source: String, now: String) -> String {
         """
-        INSERT INTO deliveries (merchant, event_id, due_at, trigger, destination_id)
-            SELECT merchant, event_id, \(now)::timestamptz, 'manual', destination_id \(source)
+        INSERT INTO deliveries (merchant, event_id, due_at, trigger, destination_id, attempt)
+            SELECT merchant, event_id, \(now)::timestamptz, 'manual', destination_id, automatic_attempts \(source)
             ON CONFLICT (merchant, event_id) DO UPDATE
             SET due_at = CASE WHEN deliveries.lease_token IS NULL THEN EXCLUDED.due_at ELSE deliveries.due_at END,
                 trigger = CASE WHEN deliveries.lease_token IS NULL THEN 'manual' ELSE deliveries.trigger END,

@@ -37,7 +37,8 @@ enum OrderStatements {
     /// one `NOTIFY` when any was queued: one statement per change, however many notifications fire.
     /// An event whose URL could not be built is stored `failed` with its `error` and no delivery.
     /// Each event's destination (merchant + origin) is created with its first event; its id is
-    /// derived from both, so nothing has to be read back.
+    /// derived from both, so nothing has to be read back. Events failed from the start count
+    /// towards the figures of `/metrics` (rare, so no change waits for that counter row).
     static let recordEvents = Statement(
         "events_record",
         """
@@ -63,6 +64,11 @@ enum OrderStatements {
                    destination_id
             FROM planned
             RETURNING event_id, status, destination_id
+        ),
+        failed_counted AS (
+            INSERT INTO event_counts AS c (day, status, n)
+            SELECT history_day(event_id), 'failed', count(*) FROM inserted WHERE status = 'failed' GROUP BY 1
+            ON CONFLICT (day, status) DO UPDATE SET n = c.n + EXCLUDED.n
         ),
         queued AS (
             INSERT INTO deliveries (merchant, event_id, due_at, destination_id)

@@ -4,7 +4,7 @@ public enum StatementCatalog {
     public static var all: [Statement] {
         MigrationStatements.all + MerchantStatements.all + OrderStatements.all + ConfigurationStatements.all
             + DeliveryStatements.all + EventStatements.all + DestinationStatements.all
-            + MetricsStatements.all + StatsStatements.all + RateLimitStatements.all
+            + MetricsStatements.all + StatsStatements.all + RateLimitStatements.all + HistoryStatements.all
     }
 }
 

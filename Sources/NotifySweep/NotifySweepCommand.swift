@@ -31,7 +31,8 @@ struct NotifySweepCommand: ParsableCommand {
             maxConnectionsPerHost: config.destinationConcurrency, maxPerMerchant: config.merchantConcurrency,
             userAgent: Sweeper.userAgent)
         let runner = SweepRunner(
-            config: config, sweeper: Sweeper(config: config, deliverer: deliverer, logger: logger), logger: logger)
+            config: config, sweeper: Sweeper(config: config, deliverer: deliverer, logger: logger),
+            housekeeper: Housekeeper(retention: config.retention, logger: logger), logger: logger)
         SweepRunner.installSignalHandlers()
         if follow {
             logger.info("following")

@@ -16,6 +16,8 @@ struct SweepConfig {
     /// Requests in flight to one destination at once (`NOTIFY_DESTINATION_CONCURRENCY`).
     var destinationConcurrency = 8
     var breaker = BreakerPolicy()
+    /// How long history is kept (`NOTIFY_RETENTION_DAYS`) and partitions made ahead (`NOTIFY_PARTITIONS_AHEAD`).
+    var retention = HistoryRetention()
     var logLevel: String?
 
     /// How long a claimed delivery stays leased. A delivery whose sweep died is delivered again
@@ -46,6 +48,7 @@ struct SweepConfig {
             schedule: try environment["NOTIFY_RETRY_SCHEDULE"].map { try RetrySchedule(parsing: $0) } ?? .default,
             budget: try seconds(environment, "NOTIFY_SWEEP_BUDGET", default: 55),
             logLevel: environment["NOTIFY_LOG_LEVEL"])
+        config.retention = try HistoryRetention.fromEnvironment(environment)
         config.destinationConcurrency = try count(environment, "NOTIFY_DESTINATION_CONCURRENCY", default: 8)
         config.breaker = BreakerPolicy(
             failureThreshold: try count(environment, "NOTIFY_BREAKER_FAILURES", default: 5),

@@ -16,6 +16,7 @@ struct SweepRunner {
 
     let config: SweepConfig
     let sweeper: Sweeper
+    let housekeeper: Housekeeper
     let logger: Logger
 
     static func installSignalHandlers() {
@@ -34,6 +35,7 @@ struct SweepRunner {
         var attempts = 0
         var idle = false
         while true {
+            housekeeper.runIfDue(connection)
             if !stopRequested && Date() < deadline && sweeper.wantsMore {
                 idle = try sweeper.claim(connection) == 0
             }
@@ -52,6 +54,7 @@ struct SweepRunner {
             do {
                 let current = try connection ?? listeningConnection()
                 connection = current
+                housekeeper.runIfDue(current)
                 var woken = try current.waitForNotification(timeout: 0)
                 if sweeper.busy == 0 && !woken {
                     let store = DeliveryStore(connection: current)
