@@ -35,50 +35,32 @@ ALTER TABLE events_0003 RENAME CONSTRAINT events_pkey TO events_0003_pkey;
 ALTER TABLE attempts RENAME TO attempts_0003;
 ALTER TABLE attempts_0003 RENAME CONSTRAINT attempts_pkey TO attempts_0003_pkey;
 DROP INDEX events_by_order, events_by_scope, events_by_destination;
+-- A database that applied 0005 (scope keys) before this file had its index on the old table.
+DROP INDEX IF EXISTS events_by_scope_key;
 
+-- The new tables take every column of the old ones (whatever migrations added to them), plus the
+-- event's count of automatic attempts (a manual retry of a finished event continues from it).
 CREATE TABLE events (
-    merchant           text NOT NULL,
-    event_id           uuid NOT NULL,
-    order_id           uuid NOT NULL,
-    channel            text NOT NULL,
-    notification_id    text NOT NULL,
-    adapter_id         text,
-    reference          text,
-    scope              text NOT NULL,
-    status             text NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
-    created_at         timestamptz NOT NULL,
-    request_method     text NOT NULL CHECK (request_method IN ('POST', 'PUT', 'PATCH', 'GET')),
-    request_url        text NOT NULL,
-    request_headers    jsonb NOT NULL,
-    payload            jsonb NOT NULL,
-    error              text,
-    attempt_count      integer NOT NULL DEFAULT 0 CHECK (attempt_count >= 0),
-    next_attempt_at    timestamptz,
-    last_attempt_at    timestamptz,
-    last_status_code   integer,
-    last_response_body text,
-    destination_id     uuid,
-    -- automatic attempts made (a manual retry of a finished event continues the schedule from here)
+    LIKE events_0003 INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
     automatic_attempts integer NOT NULL DEFAULT 0 CHECK (automatic_attempts >= 0),
     PRIMARY KEY (merchant, event_id)
 ) PARTITION BY RANGE (event_id);
 
 CREATE TABLE attempts (
-    merchant      text NOT NULL,
-    event_id      uuid NOT NULL,
-    attempt_id    uuid NOT NULL,
-    attempted_at  timestamptz NOT NULL,
-    status_code   integer,
-    response_body text,
-    duration_ms   integer NOT NULL CHECK (duration_ms >= 0),
-    error         text,
-    trigger       text NOT NULL CHECK (trigger IN ('automatic', 'manual')),
+    LIKE attempts_0003 INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
     PRIMARY KEY (merchant, event_id, attempt_id)
 ) PARTITION BY RANGE (event_id);
 
 CREATE INDEX events_by_order ON events (merchant, order_id, event_id DESC);
 CREATE INDEX events_by_scope ON events (merchant, scope, event_id DESC);
 CREATE INDEX events_by_destination ON events (merchant, destination_id, event_id DESC);
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'scope_key') THEN
+        CREATE INDEX events_by_scope_key ON events (merchant, scope_key, event_id DESC) WHERE scope_key IS NOT NULL;
+    END IF;
+END
+$$;
 
 CREATE TABLE events_retained PARTITION OF events DEFAULT;
 CREATE TABLE attempts_retained PARTITION OF attempts DEFAULT;
@@ -186,15 +168,9 @@ $$;
 SELECT history_create_partitions(min(history_day(event_id)), max(history_day(event_id))) FROM events_0003;
 SELECT history_create_partitions((now() AT TIME ZONE 'UTC')::date - 1, (now() AT TIME ZONE 'UTC')::date + 7);
 
-INSERT INTO events (merchant, event_id, order_id, channel, notification_id, adapter_id, reference, scope, status,
-                    created_at, request_method, request_url, request_headers, payload, error, attempt_count,
-                    next_attempt_at, last_attempt_at, last_status_code, last_response_body, destination_id,
-                    automatic_attempts)
-SELECT e.merchant, e.event_id, e.order_id, e.channel, e.notification_id, e.adapter_id, e.reference, e.scope, e.status,
-       e.created_at, e.request_method, e.request_url, e.request_headers, e.payload, e.error, e.attempt_count,
-       e.next_attempt_at, e.last_attempt_at, e.last_status_code, e.last_response_body, e.destination_id,
-       coalesce(d.attempt, 0)
-FROM events_0003 AS e LEFT JOIN deliveries AS d ON d.merchant = e.merchant AND d.event_id = e.event_id;
+INSERT INTO events
+SELECT e.*, coalesce(d.attempt, 0) FROM events_0003 AS e
+LEFT JOIN deliveries AS d ON d.merchant = e.merchant AND d.event_id = e.event_id;
 
 INSERT INTO attempts SELECT * FROM attempts_0003;
 
