@@ -38,8 +38,10 @@ public struct HistoryRetention: Sendable, Equatable {
 public struct HistoryStore {
     /// The advisory lock that lets one housekeeping run at a time.
     static let lockKey = 7_307_013
-    /// How long housekeeping waits for a table lock before it gives up its turn.
-    static let lockTimeout = "2s"
+    /// How long housekeeping waits for a table lock before it gives up its turn: less than
+    /// PostgreSQL's `deadlock_timeout` (1 s), so that in a lock cycle with a request or a sweep it
+    /// is always housekeeping that yields, and requests queue behind it for half a second at most.
+    static let lockTimeout = "500ms"
 
     /// What one housekeeping did; `ran` is false when another process held the lock.
     public struct Report: Sendable, Equatable {
