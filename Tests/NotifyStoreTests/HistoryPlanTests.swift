@@ -37,10 +37,10 @@ extension StoreTests {
                 FROM generate_series(1, \(days * perDay)) AS i
                 UNION ALL
                 SELECT 1000000 + i, \(nowMs)::bigint - 40 * \(dayMs)::bigint + i * 1000 FROM generate_series(1, 3000) AS i;
-                INSERT INTO events (merchant, event_id, order_id, channel, notification_id, scope, status, created_at,
-                                    request_method, request_url, request_headers, payload, destination_id)
+                INSERT INTO events (merchant, event_id, order_id, channel, notification_id, scope, scope_key, status,
+                                    created_at, request_method, request_url, request_headers, payload, destination_id)
                 SELECT 'm' || (i / 10 % 200), \(id("ms", "i")), md5('order' || (i / 10))::uuid, 'web', 'n',
-                       'state.' || (i % 5), CASE WHEN ms > \(nowMs) - 3600000 THEN 'pending' ELSE 'succeeded' END,
+                       'state.' || (i % 5), 'state.' || (i % 5), CASE WHEN ms > \(nowMs) - 3600000 THEN 'pending' ELSE 'succeeded' END,
                        to_timestamp(ms / 1000.0), 'POST', 'http://127.0.0.1:9/hook', '{}', '{}',
                        md5('destination' || (i / 10 % 200) || (i % 3))::uuid
                 FROM load;
@@ -101,9 +101,10 @@ extension StoreTests {
             let destinationId = try value(
                 "SELECT destination_id::text AS v FROM events WHERE merchant = '\(Self.merchant)' LIMIT 1")
             let filterValues: [String] = [
-                orderId, "state.1", "succeeded", "web", "adapter", "reference", destinationId,
+                orderId, "state.1", "succeeded", "web", "adapter", "reference", "state.1", destinationId,
             ]
-            for mask in 0..<(1 << filterValues.count) {
+            let names = Set(StatementCatalog.all.map(\.name))
+            for mask in 0..<(1 << filterValues.count) where names.contains("events_page_\(mask)") {
                 let filters = filterValues.indices.filter { mask & (1 << $0) != 0 }.map { filterValues[$0] }
                 try expectIndexScans("events_page_\(mask)", [Self.merchant] + filters + ["50", "0"])
                 try expectIndexScans("events_count_\(mask)", [Self.merchant] + filters)
