@@ -35,13 +35,13 @@ struct SweepRunner {
         var attempts = 0
         var idle = false
         while true {
-            housekeeper.runIfDue(connection)
             if !stopRequested && Date() < deadline && sweeper.wantsMore {
                 idle = try sweeper.claim(connection) == 0
             }
             if sweeper.busy == 0 && (idle || stopRequested || Date() >= deadline) { break }
             attempts += try sweeper.advance(connection, waitMs: Self.busyWaitMs)
         }
+        if !stopRequested { housekeeper.runIfDue(connection, idle: true) }
         return attempts
     }
 
@@ -54,7 +54,7 @@ struct SweepRunner {
             do {
                 let current = try connection ?? listeningConnection()
                 connection = current
-                housekeeper.runIfDue(current)
+                housekeeper.runIfDue(current, idle: sweeper.busy == 0)
                 var woken = try current.waitForNotification(timeout: 0)
                 if sweeper.busy == 0 && !woken {
                     let store = DeliveryStore(connection: current)
