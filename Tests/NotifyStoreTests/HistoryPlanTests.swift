@@ -114,7 +114,7 @@ extension StoreTests {
             let weekAgo = now.addingTimeInterval(-7 * 86_400).ISO8601Format()
             let token = UUID().uuidString.lowercased()
             let none: String? = nil
-            try expectIndexScans("event_select", [Self.merchant, eventId])
+            try expectIndexScans("event_select", [Self.merchant, eventId, 100, 0])
             try expectIndexScans("event_retry", [Self.merchant, eventId, stamp])
             try expectIndexScans(
                 "events_recover",
@@ -132,6 +132,7 @@ extension StoreTests {
                     "{NULL}", "{automatic}", "{succeeded}", "{NULL}", "{1}", "{\(token)}",
                     empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, empty,
                 ])
+            try expectIndexScans("stats_attempts_per_minute", [Self.merchant, stamp, 60])
             for name in ["metrics_events_by_status", "metrics_attempt_counts"] {
                 try expectIndexScans(name, [])
             }

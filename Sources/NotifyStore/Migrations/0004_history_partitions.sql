@@ -54,10 +54,16 @@ CREATE TABLE attempts (
 CREATE INDEX events_by_order ON events (merchant, order_id, event_id DESC);
 CREATE INDEX events_by_scope ON events (merchant, scope, event_id DESC);
 CREATE INDEX events_by_destination ON events (merchant, destination_id, event_id DESC);
+-- Indexes of later migrations on the old tables (a database that applied them before this file)
+-- move to the new ones.
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'scope_key') THEN
         CREATE INDEX events_by_scope_key ON events (merchant, scope_key, event_id DESC) WHERE scope_key IS NOT NULL;
+    END IF;
+    IF to_regclass('attempts_by_time') IS NOT NULL THEN
+        DROP INDEX attempts_by_time;
+        CREATE INDEX attempts_by_time ON attempts (merchant, attempted_at);
     END IF;
 END
 $$;
