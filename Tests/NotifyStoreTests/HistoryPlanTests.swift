@@ -1,5 +1,6 @@
 import Foundation
 import NotifyStore
+import NotifyTestSupport
 import Testing
 
 extension StoreTests {
