@@ -30,9 +30,12 @@ struct NotifySweepCommand: ParsableCommand {
             policy: config.policy, timeout: config.timeout, maxConcurrent: config.concurrency,
             maxConnectionsPerHost: config.destinationConcurrency, maxPerMerchant: config.merchantConcurrency,
             userAgent: Sweeper.userAgent)
+        let sweeper = Sweeper(
+            config: config, deliverer: deliverer, logger: logger, clock: Date.init,
+            random: SystemRandomNumberGenerator())
         let runner = SweepRunner(
-            config: config, sweeper: Sweeper(config: config, deliverer: deliverer, logger: logger),
-            housekeeper: Housekeeper(retention: config.retention, logger: logger), logger: logger)
+            config: config, sweeper: sweeper, housekeeper: Housekeeper(retention: config.retention, logger: logger),
+            logger: logger)
         SweepRunner.installSignalHandlers()
         if follow {
             logger.info("following")

@@ -18,8 +18,10 @@ final class Sweeper {
     let config: SweepConfig
     let deliverer: HTTPDeliverer
     let logger: Logger
-    /// The system's random source, for attempt ids.
-    private var random = SystemRandomNumberGenerator()
+    /// The time, read when a claim starts and when finished attempts are collected.
+    private let clock: () -> Date
+    /// The random source of lease tokens, attempt ids and retry jitter.
+    private var random: RandomSource
     /// Deliveries handed to the deliverer by request id, with the time they were claimed.
     private var inFlight: [String: (delivery: ClaimedDelivery, claimedAt: Date)] = [:]
     /// Finished attempts not yet written back, and when the oldest of them finished.
@@ -37,10 +39,17 @@ final class Sweeper {
     /// back per batch; a statement per finished delivery costs the database 2.5 times more).
     static let writeBackDelay = 0.01
 
-    init(config: SweepConfig, deliverer: HTTPDeliverer, logger: Logger) {
+    /// `clock` and `random` are the system's in `notify-sweep`; a test passes fixed ones to get the
+    /// same lease, timestamps, attempt ids and retry times on every run.
+    init(
+        config: SweepConfig, deliverer: HTTPDeliverer, logger: Logger, clock: @escaping () -> Date,
+        random: any RandomNumberGenerator
+    ) {
         self.config = config
         self.deliverer = deliverer
         self.logger = logger
+        self.clock = clock
+        self.random = RandomSource(base: random)
     }
 
     /// Deliveries claimed and not yet written back.
@@ -59,8 +68,8 @@ final class Sweeper {
         let limit = room
         guard limit > 0 else { return 0 }
         roomOpened = false
-        let now = Date()
-        let leaseToken = UUID().uuidString.lowercased()
+        let now = clock()
+        let leaseToken = newLeaseToken()
         let claimed = try DeliveryStore(connection: connection).claim(
             now: now.rfc3339, limit: limit, leaseUntil: now.addingTimeInterval(config.effectiveLeaseSeconds).rfc3339,
             leaseToken: leaseToken, room: claimRoom())
@@ -96,7 +105,7 @@ final class Sweeper {
     @discardableResult
     func advance(_ connection: Connection, waitMs: Int32) throws -> Int {
         let outcomes = deliverer.poll(timeoutMs: waitMs)
-        let now = Date()
+        let now = clock()
         for outcome in outcomes {
             guard let entry = inFlight.removeValue(forKey: outcome.id) else { continue }
             if let refusal = outcome.refusal {
@@ -169,6 +178,19 @@ final class Sweeper {
             perDestination: config.destinationWindow, perMerchant: config.merchantWindow)
     }
 
+    /// A random (version 4) UUID, lower-case, naming one claim's lease.
+    private func newLeaseToken() -> String {
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
+        bytes[6] = bytes[6] & 0x0f | 0x40
+        bytes[8] = bytes[8] & 0x3f | 0x80
+        let uuid = UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
+                bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
+        return uuid.uuidString.lowercased()
+    }
+
     private func hold(_ delivery: ClaimedDelivery, by change: Int) {
         let destination = delivery.destinationKey
         let held = heldByDestination[destination, default: 0] + change
@@ -202,7 +224,7 @@ final class Sweeper {
         var verdict = AttemptVerdict(
             succeeded: outcome.succeeded, permanent: attempt.permanent, manual: delivery.manual,
             automaticAttemptsBefore: delivery.automaticAttempts, schedule: config.schedule,
-            random: Double.random(in: 0..<1))
+            random: Double.random(in: 0..<1, using: &random))
         let now = attempt.finishedAt.timeIntervalSince1970
         if let destination {
             verdict = verdict.adjusted(
@@ -219,6 +241,13 @@ final class Sweeper {
             nextDue: verdict.retryIn.map { attempt.finishedAt.addingTimeInterval($0).rfc3339 },
             leaseToken: delivery.leaseToken)
     }
+}
+
+/// A random source of any type, usable where a concrete generator is needed (`using: &random`).
+struct RandomSource: RandomNumberGenerator {
+    var base: any RandomNumberGenerator
+
+    mutating func next() -> UInt64 { base.next() }
 }
 
 /// One attempt that finished and waits to be written back.

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import NotifyDomain
+import NotifyStore
+import NotifyTestSupport
+import Testing
+
+@testable import NotifySweep
+
+/// The sweep's pipeline end to end without the process around it: claim from the test database,
+/// deliver to a loopback receiver, write the outcome back. The clock and the random source are the
+/// test's, so the lease, the signature's timestamp, the attempt and the next retry time are exact.
+@Suite(.enabled(if: TestDatabase.isConfigured), .usesTheCluster)
+struct SweepPipelineTests {
+    /// 2026-01-01T10:00:00Z: the order change; the sweep's clock reads two seconds later.
+    static let changedAt = "2026-01-01T10:00:00.000Z"
+    static let now = Date(timeIntervalSince1970: 1_767_261_602)
+
+    /// The same number every time: every lease token, attempt id and jitter fraction is the same
+    /// on every run.
+    struct ConstantRandom: RandomNumberGenerator {
+        mutating func next() -> UInt64 { 1 << 52 }
+    }
+
+    let connection: Connection
+    let fixture: QueueFixture
+    let config: SweepConfig
+
+    init() throws {
+        let conninfo = try TestDatabase.migratedConninfo()
+        connection = try Connection(conninfo: conninfo)
+        fixture = try QueueFixture(connection: connection)
+        config = SweepConfig(
+            databaseURL: conninfo, policy: HTTPDelivererTests.loopbackOnly, timeout: 5, schedule: .default, budget: 10,
+            logLevel: nil)
+    }
+
+    private func sweeper() -> Sweeper {
+        let deliverer = HTTPDeliverer(
+            policy: config.policy, timeout: config.timeout, maxConcurrent: 8, userAgent: Sweeper.userAgent)
+        return Sweeper(
+            config: config, deliverer: deliverer, logger: Logger(label: "sweep-pipeline-tests"), clock: { Self.now },
+            random: ConstantRandom())
+    }
+
+    /// Advances until `expected` attempts are written back, or 10 s of wall time pass.
+    private func finish(_ sweeper: Sweeper, expected: Int) throws -> Int {
+        let deadline = Date().addingTimeInterval(10)
+        var written = 0
+        while written < expected && Date() < deadline {
+            written += try sweeper.advance(connection, waitMs: 50)
+        }
+        return written
+    }
+
+    private func value(_ sql: String, _ eventId: String) throws -> String? {
+        try connection.query(Statement(TestDatabase.statementName(for: sql), sql), [eventId]).first?.optionalString("v")
+    }
+
+    @Test func claimDeliverCompleteAgainstAReceiver() throws {
+        let receiver = try TestReceiver { _ in .respond(status: 204, body: "") }
+        defer { receiver.stop() }
+        let eventId = try #require(try fixture.queue(urls: [receiver.baseURL + "/hook"], at: Self.changedAt).first)
+        let sweeper = sweeper()
+        #expect(try sweeper.claim(connection) == 1)
+        #expect(
+            try value("SELECT lease_token::text AS v FROM deliveries WHERE event_id = $1::uuid", eventId)
+                == "00000000-0000-4000-8000-000000000000")
+        #expect(try finish(sweeper, expected: 1) == 1)
+        #expect(sweeper.busy == 0)
+
+        let request = try #require(receiver.requests.first)
+        #expect(receiver.requests.count == 1)
+        #expect(request.method == "POST" && request.path == "/hook")
+        #expect(request.header("webhook-id") == eventId)
+        #expect(request.header("webhook-timestamp") == "1767261602")
+        let signature = try WebhookSignature(secret: QueueFixture.signingSecret)
+        #expect(
+            signature.verify(
+                id: eventId, timestamp: 1_767_261_602, body: request.body,
+                signatureHeader: request.header("webhook-signature") ?? ""))
+
+        #expect(try value("SELECT status AS v FROM events WHERE event_id = $1::uuid", eventId) == "succeeded")
+        #expect(try value("SELECT due_at::text AS v FROM deliveries WHERE event_id = $1::uuid", eventId) == nil)
+        #expect(
+            try value(
+                "SELECT to_char(attempted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || ' ' || status_code AS v "
+                    + "FROM attempts WHERE event_id = $1::uuid", eventId) == "2026-01-01T10:00:02 204")
+    }
+
+    @Test func aFailedAttemptIsRetriedExactlyOnSchedule() throws {
+        let receiver = try TestReceiver { _ in .respond(status: 500, body: "down") }
+        defer { receiver.stop() }
+        let eventId = try #require(try fixture.queue(urls: [receiver.baseURL + "/hook"], at: Self.changedAt).first)
+        let sweeper = sweeper()
+        #expect(try sweeper.claim(connection) == 1)
+        #expect(try finish(sweeper, expected: 1) == 1)
+        #expect(receiver.requests.count == 1)
+        #expect(try value("SELECT status AS v FROM events WHERE event_id = $1::uuid", eventId) == "pending")
+        // The schedule's second attempt, with the jitter the constant random source gives, after
+        // the first one finished at the sweep's clock.
+        var random = ConstantRandom()
+        let delay = try #require(
+            RetrySchedule.default.delay(beforeAttempt: 2, random: Double.random(in: 0..<1, using: &random)))
+        let expected = Timestamp.rfc3339(unixMillis: Int64((Self.now.timeIntervalSince1970 + delay) * 1000))
+        #expect(
+            try value(
+                "SELECT to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS v FROM deliveries "
+                    + "WHERE event_id = $1::uuid", eventId) == expected)
+        #expect(
+            try value("SELECT error || ' / ' || response_body AS v FROM attempts WHERE event_id = $1::uuid", eventId)
+                == "the receiver answered HTTP 500 / down")
+        #expect(try sweeper.claim(connection) == 0, "nothing is due until the retry time")
+    }
+}
