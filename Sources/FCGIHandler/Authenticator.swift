@@ -2,7 +2,7 @@ import Foundation
 import NotifyDomain
 import NotifyStore
 
-/// Checks `X-Merchant` and `Authorization: Bearer <token>` (DESIGN §4): a missing merchant is 400,
+/// Checks `X-Merchant` and `Authorization: Bearer <token>`: a missing merchant is 400,
 /// a missing, malformed, unknown or revoked token 401, and a valid token of another merchant 403.
 /// Only the token's SHA-256 is looked up.
 ///

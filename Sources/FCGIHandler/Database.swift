@@ -1,7 +1,7 @@
 import Glibc
 import NotifyStore
 
-/// The worker's one Postgres connection (DESIGN §2), opened on first use and re-opened after the
+/// The worker's one Postgres connection, opened on first use and re-opened after the
 /// server went away, so a worker started while Postgres is down serves 503 until it is back.
 final class Database {
     private let conninfo: String

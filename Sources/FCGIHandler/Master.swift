@@ -5,7 +5,7 @@ import Logging
 /// Set by SIGTERM/SIGINT in the master.
 nonisolated(unsafe) private var masterStopRequested: sig_atomic_t = 0
 
-/// The pre-forking master (DESIGN §2): opens the socket, forks the workers, forks a replacement as
+/// The pre-forking master: opens the socket, forks the workers, forks a replacement as
 /// soon as one dies, kills a worker stuck in one request longer than the request timeout, and on
 /// SIGTERM passes the signal on, waits for requests in flight to finish, removes the socket and exits.
 struct Master {

@@ -3,7 +3,7 @@ import Foundation
 import NotifyDomain
 import NotifyStore
 
-/// `notifyctl`: administration of a Notify installation (DESIGN §2).
+/// `notifyctl`: administration of a Notify installation.
 struct NotifyCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notifyctl",

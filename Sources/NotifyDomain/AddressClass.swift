@@ -1,5 +1,5 @@
 /// The kind of network an address belongs to, as far as delivery safety is concerned: everything
-/// but `.public` can reach the service's own host or network and is refused by default (§5).
+/// but `.public` can reach the service's own host or network and is refused by default.
 public enum AddressClass: String, CaseIterable, Sendable {
     case loopback
     case `private`

@@ -16,14 +16,14 @@ public struct PlannedEvent: Equatable, Sendable {
     public let origin: String?
     /// Headers as registered (secrets included: they are needed to deliver; redact to show).
     public let headers: [HTTPHeader]
-    /// The delivery body of DESIGN §5.
+    /// The delivery body: the event, the notification (redacted) and the order.
     public let payload: JSON
     /// Set when the event cannot be delivered (unknown placeholder value, invalid URL): it is
     /// recorded as `failed` at once instead of being queued.
     public let error: String?
 }
 
-/// Decides which events a change creates (DESIGN §4.2, §5): every registered notification with a
+/// Decides which events a change creates: every registered notification with a
 /// scope that fires for `before` → `after` gets one event.
 public enum EventPlanner {
     /// - Parameters:

@@ -1,4 +1,4 @@
-/// The HTTP method a notification is delivered with (§4.2: POST by default, PUT, PATCH or GET).
+/// The HTTP method a notification is delivered with (POST by default, PUT, PATCH or GET).
 public enum DeliveryMethod: String, CaseIterable, Sendable {
     case post = "POST"
     case put = "PUT"
@@ -10,7 +10,7 @@ public enum DeliveryMethod: String, CaseIterable, Sendable {
 }
 
 /// One notification registered on an order: the single internal model behind the two accepted
-/// JSON forms (simple and pointer, §4.2), so matching, delivery and storage never look at which
+/// JSON forms (simple and pointer), so matching, delivery and storage never look at which
 /// form a client used; only `json(redacted:)` renders it back in its own form.
 public struct NotificationSpec: Equatable, Sendable {
     /// The JSON form the notification was registered in; decided by the type of `scope`.

@@ -1,4 +1,4 @@
-/// Reading a notification from client JSON in either accepted form (§4.2). Every problem is a
+/// Reading a notification from client JSON in either accepted form. Every problem is a
 /// `ValidationError` naming the exact field (`scope.state[1]`, `headers.X-Foo`, `schema.enum`), and
 /// unknown fields or wrong types are refused rather than ignored.
 extension NotificationSpec {

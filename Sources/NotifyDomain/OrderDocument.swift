@@ -1,4 +1,4 @@
-/// The pure operations on an order's JSON document (DESIGN §4.1): creating one, merge-patching its
+/// The pure operations on an order's JSON document: creating one, merge-patching its
 /// editable fields, moving its state, and upserting or removing payments and shippings. Each takes
 /// the time as a parameter and returns the new document, so the store can diff before and after.
 public enum OrderDocument {

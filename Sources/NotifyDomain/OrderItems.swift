@@ -1,4 +1,4 @@
-/// Payments and shippings of an order (DESIGN §4.1): upserted by id, "deleted" by moving their
+/// Payments and shippings of an order: upserted by id, "deleted" by moving their
 /// state to `removed`, so history and scopes on `/payments` or `/shippings` still see them.
 extension OrderDocument {
     /// Which list of the order an item lives in.

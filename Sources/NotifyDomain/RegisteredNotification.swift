@@ -28,7 +28,7 @@ public struct RegisteredNotification: Equatable, Sendable {
 }
 
 /// The Order JSON of the API: the stored document plus its notifications, secrets redacted. Every
-/// field of DESIGN §4.1 is present; one never set (or removed by a merge patch) is `null`.
+/// field of the order's JSON is present; one never set (or removed by a merge patch) is `null`.
 public enum OrderView {
     public static func json(document: JSON, notifications: [RegisteredNotification]) -> JSON {
         guard case .object(var object) = payloadJSON(document: document) else { return document }

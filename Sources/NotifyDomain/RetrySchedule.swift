@@ -2,7 +2,7 @@
 /// attempt `i + 1`, counted from the previous attempt (attempt 1 from the event's creation).
 /// Jitter spreads retries of many events failing together; the random fraction is a parameter.
 public struct RetrySchedule: Equatable, Sendable {
-    /// §5: attempts at 0 s, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+    /// The default: attempts at 0 s, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
     public static let defaultDelays: [Double] = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
     public static let `default` = RetrySchedule(checked: defaultDelays)
     /// Retries (attempt 2 on) are moved by up to this fraction either way.

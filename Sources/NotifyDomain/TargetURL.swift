@@ -1,4 +1,4 @@
-/// A delivery URL that passed the rules of §4.2: `http` or `https`, a host, no user-info, no
+/// A delivery URL that passed the registration rules: `http` or `https`, a host, no user-info, no
 /// whitespace or control characters, at most 2048 characters. Parsed once into the parts the
 /// delivery code needs, so nothing downstream re-parses a URL a client wrote.
 public struct TargetURL: Equatable, Sendable, CustomStringConvertible {

@@ -1,7 +1,7 @@
 import Crypto
 
 /// API bearer tokens: generated from the caller's random bytes, shown once, stored only as a
-/// SHA-256 hash (§6), so a leaked database does not leak usable tokens.
+/// SHA-256 hash, so a leaked database does not leak usable tokens.
 public enum APIToken {
     /// The prefix of every token; makes tokens recognisable to secret scanners and in logs.
     public static let prefix = "ntf_"

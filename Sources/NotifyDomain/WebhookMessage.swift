@@ -1,4 +1,4 @@
-/// The HTTP request of one delivery attempt (DESIGN §5): the notification's own headers, a JSON
+/// The HTTP request of one delivery attempt: the notification's own headers, a JSON
 /// content type unless it set one, the user agent, and the Standard Webhooks headers signed over
 /// the exact body bytes sent. `webhook-id` is the event id, the same on every attempt, so
 /// receivers can de-duplicate.
@@ -38,7 +38,7 @@ public struct WebhookMessage: Equatable, Sendable {
 }
 
 /// What happens to a delivery after an attempt: the event's status and, when another automatic
-/// attempt follows, how long until it (DESIGN §5). Manual attempts do not use up the automatic
+/// attempt follows, how long until it. Manual attempts do not use up the automatic
 /// schedule.
 public struct AttemptVerdict: Equatable, Sendable {
     public enum Status: String, Sendable {

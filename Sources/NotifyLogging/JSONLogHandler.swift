@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NotifyDomain
 
-/// Writes each log record as one JSON object per line on stderr (DESIGN §7), so logs from every
+/// Writes each log record as one JSON object per line on stderr, so logs from every
 /// worker and sweep can be collected and queried without parsing free text. Metadata keys are
 /// dotted (`order.id`, `http.status`); secrets and whole payloads never go into them.
 public struct JSONLogHandler: LogHandler {

@@ -1,6 +1,6 @@
 import NotifyDomain
 
-/// Channel configuration documents (DESIGN §4.3). The active ones' `order.notifications` are
+/// Channel configuration documents. The active ones' `order.notifications` are
 /// copied onto every new order of the channel.
 public struct ConfigurationStore {
     /// A stored configuration: its id and the document as the merchant sent it.

@@ -91,7 +91,7 @@ enum OrderStatements {
     }
 }
 
-/// The SQL of channel configurations (DESIGN §4.3).
+/// The SQL of channel configurations.
 enum ConfigurationStatements {
     static let upsert = Statement(
         "configuration_upsert",

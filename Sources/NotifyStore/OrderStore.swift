@@ -51,7 +51,7 @@ public struct ChangeContext {
     }
 }
 
-/// Orders and the transactional outbox (DESIGN §2): an order change, the events it matches and
+/// Orders and the transactional outbox: an order change, the events it matches and
 /// their pending deliveries are written in one transaction, with one `NOTIFY` for the sweep.
 public struct OrderStore {
     private let connection: Connection

@@ -14,7 +14,7 @@ struct OrderStatusTests {
         OrderStatus.allCases.map { (from, $0) }
     }
 
-    @Test("every pair of statuses gets the outcome of the §4.1 table", arguments: allPairs)
+    @Test("every pair of statuses gets the outcome of the transition table", arguments: allPairs)
     func transitionTable(from: OrderStatus, to: OrderStatus) {
         let expected: TransitionOutcome
         if from == to {

@@ -1,7 +1,7 @@
 import NotifyDomain
 import Testing
 
-/// What a client writes into a notification (DESIGN §4.2) against generated input: target URLs,
+/// What a client writes into a notification against generated input: target URLs,
 /// headers, URL templates and whole notifications in both forms. No crash, refusals are
 /// `ValidationError`s (`TemplateError` when expanding) naming a field, and what is accepted is
 /// stored and read back unchanged (`NotificationSpec(json: spec.json(redacted: false)) == spec`).
@@ -13,7 +13,7 @@ struct NotificationFuzzTests {
     static let hosts = ["127.0.0.1", "example.com", "a-b.c_d", "[::1]", "[2001:db8::1]", "localhost", "X.Y", "h"]
     static let paths = ["", "/", "/a/b", "/%2F%41", "?q=1&r=2", "/x?y=z", "/a#frag", "/~user/a.b-c_d", "/@x"]
 
-    /// A URL by the grammar of §4.2, and whether it is valid.
+    /// A URL by the registration rules, and whether it is valid.
     static func url(_ random: inout FuzzRandom) -> (String, Bool) {
         var valid = true
         var scheme = random.pick(schemes)
@@ -75,7 +75,7 @@ struct NotificationFuzzTests {
 
     static let tokenCharacters = Set("!#$%&'*+-.^_`|~".unicodeScalars)
 
-    /// The rules of §4.2 written out independently: a token name that the service does not own,
+    /// The registration rules written out independently: a token name that the service does not own,
     /// a value without CR, LF, NUL or other controls (tab allowed), at most 8 KiB.
     static func expectedValid(name: String, value: String) -> Bool {
         let tokenName =

@@ -2,7 +2,7 @@ import NotifyDomain
 import Testing
 
 /// JSON pointers and the JSON Schema subset (a notification's scope) against generated input:
-/// compiling refuses exactly what DESIGN §4.2 refuses (any unsupported keyword, wrong keyword
+/// compiling refuses exactly what registration refuses (any unsupported keyword, wrong keyword
 /// types) with a `ValidationError` naming the schema path, validation agrees with the keyword
 /// semantics, and pointers survive parse → description → parse.
 @Suite("Fuzz: JSON pointer and JSON Schema subset")
@@ -94,7 +94,7 @@ struct SchemaFuzzTests {
     static let invalidPatterns = ["(", "[", "a{2,1}", "\\", "(?<", "*a", "a)", "[z-a]"]
 
     /// Whether compiling `schema` must succeed (`true`), fail (`false`) or may do either (`nil`: a
-    /// random regular expression), by the rules of DESIGN §4.2 and JSON Schema 2020-12.
+    /// random regular expression), by the rules of the supported subset and JSON Schema 2020-12.
     static func expectedValid(_ schema: JSON) -> Bool? {
         switch schema {
         case .bool: return true

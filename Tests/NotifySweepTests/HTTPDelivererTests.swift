@@ -8,7 +8,7 @@ import Testing
 /// every kind of failure, the connect-time address policy and connection reuse.
 @Suite("HTTPDeliverer against loopback receivers")
 struct HTTPDelivererTests {
-    /// Only 127.0.0.1 is permitted, as in the dev and test setups (DESIGN §5).
+    /// Only 127.0.0.1 is permitted, as in the dev and test setups.
     /// (Falls back to the default policy, which refuses loopback, so a parse failure fails loudly.)
     static let loopbackOnly = (try? AddressPolicy.parse(allowList: "127.0.0.1/32")) ?? AddressPolicy()
 

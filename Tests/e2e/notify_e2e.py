@@ -332,7 +332,7 @@ class Receiver:
 # Orders and the database (read-only look-ups of what the HTTP API does not show yet)
 
 ORDERS = "/api/v0/checkout/orders"
-"""The orders collection of the order-service API (DESIGN §4.1)."""
+"""The orders collection of the order-service API."""
 
 
 def create_order(api: Api, channel: str = "web", body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -376,7 +376,7 @@ def order_events(order_id: str) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Delivery (DESIGN §5): webhook signatures, the events API (§4.4), SQL, sweeps of a test's own
+# Delivery: webhook signatures, the events API, SQL, sweeps of a test's own
 
 import base64  # noqa: E402 - this section's imports stay with it
 import hashlib  # noqa: E402
@@ -384,7 +384,7 @@ import hmac  # noqa: E402
 import signal  # noqa: E402
 
 EVENTS = "/api/v0/checkout/notifications/events"
-"""The events collection of the Notification API (DESIGN §4.4)."""
+"""The events collection of the Notification API."""
 
 
 def webhook_signature(secret: str, msg_id: str, timestamp: int | str, body: bytes) -> str:

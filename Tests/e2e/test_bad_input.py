@@ -1,4 +1,4 @@
-"""Every bad input of DESIGN §4 on the orders, notifications and configuration endpoints: each is a
+"""Every bad input on the orders, notifications and configuration endpoints: each is a
 problem+json with the right status (and, for a 400 about one field, `field` naming it), changes
 nothing, and leaves the service healthy."""
 

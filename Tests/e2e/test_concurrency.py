@@ -1,4 +1,4 @@
-"""Concurrent changes of one order (DESIGN §2 outbox, §4.1): each change is applied on the order as
+"""Concurrent changes of one order: each change is applied on the order as
 the previous one left it, no change is lost, and every change records exactly its events."""
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def test_a_change_that_waited_is_not_stamped_before_the_change_it_follows(api: A
                                                                           healthy) -> None:
     """A change applied after another never carries an earlier time: `lastModified` is never older
     than the last transition, and events sorted by time (`created_at`, UUIDv7 `event_id`: what
-    "newest first" of §4.4 uses) are in the order their changes were applied.
+    "newest first" of the events API uses) are in the order their changes were applied.
 
     To provoke the race, a slow request (a ~0.95 MiB payment body the worker parses before it locks
     the order) is raced by a quick state change on the other worker, after a few different delays

@@ -1,4 +1,4 @@
-"""Channel configurations (DESIGN §4.3): the document's life cycle, the 403 for another merchant's
+"""Channel configurations: the document's life cycle, the 403 for another merchant's
 path, validation of `order.notifications`, and how active configurations' notifications are
 copied onto every new order of their channel (and onto nothing else)."""
 

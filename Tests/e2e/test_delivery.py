@@ -1,6 +1,6 @@
-"""Delivery through the shared `notify-sweep --follow` (DESIGN §5, issue 5): what a receiver gets
+"""Delivery through the shared `notify-sweep --follow` (issue 5): what a receiver gets
 (body, headers, Standard Webhooks signature), retries, timeout, redirects, the 64 KiB cap and the
-target address policy, each checked at the receiver and in the events API (§4.4).
+target address policy, each checked at the receiver and in the events API.
 
 Receivers listen on 127.0.0.1 (allowed by NOTIFY_ALLOW_TARGETS=127.0.0.1/32); the policy test
 alone listens on 127.0.0.2 to prove that nothing connects there."""
@@ -203,7 +203,7 @@ def test_large_response_is_stored_as_64_kib(api: Api, receiver: Receiver) -> Non
     assert stored is not None, attempt
     assert len(stored) == 65536 and set(stored) == {"a"}, f"stored {len(stored)} characters"
     assert len(event["responseBody"]) == 65536, len(event["responseBody"])
-    # DESIGN §5: a response cut at 64 KiB is a failure.
+    # A response cut at 64 KiB is a failure.
     assert event["status"] != "succeeded", {k: v for k, v in event.items() if k not in ("attempts", "responseBody")}
     assert attempt["error"] and "64 KiB" in attempt["error"], attempt["error"]
 

@@ -1,4 +1,4 @@
-"""The Notification API (DESIGN §4.4, §4.5, issue 6) through nginx: querying events with every
+"""The Notification API (issue 6) through nginx: querying events with every
 filter and with paging, reading one with its attempts, retrying it, the /api/v1 aliases, merchant
 isolation, redaction of secret headers, /metrics and the served OpenAPI document.
 
@@ -98,7 +98,7 @@ def attempted(event: dict[str, Any]) -> bool:
 
 
 def assert_event_shape(event: dict[str, Any], merchant: Merchant) -> None:
-    """The Event JSON of §4.4, every member present."""
+    """The Event JSON, every member present."""
     keys = {"id", "createdAt", "merchant", "channel", "orderId", "notificationId", "reference", "adapterId", "scope",
             "status", "attemptCount", "nextAttemptAt", "timestamp", "statusCode", "responseBody", "error",
             "attempts", "request"}
@@ -446,7 +446,7 @@ def test_failed_event_then_manual_retry_succeeds(api: Api, merchant: Merchant, r
 
 
 def test_retry_of_an_attempt_in_flight_runs_after_it(api: Api, receiver: Receiver) -> None:
-    """§4.4: a retry while an attempt is in flight is made once that attempt has finished."""
+    """A retry while an attempt is in flight is made once that attempt has finished."""
     receiver.respond(200, "slow ok", delay=1.5)
     order = new_order(api)["id"]
     add_notification(api, order, {"url": ok_hook(receiver, "/slow"), "scope": {"state": ["processing"]}})

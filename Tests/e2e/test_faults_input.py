@@ -1,4 +1,4 @@
-"""Fault: fuzzed input through nginx (issue 8, DESIGN §4).
+"""Fault: fuzzed input through nginx (issue 8).
 
 A seeded generator sends at least 1,000 hostile requests over raw sockets — random methods, paths
 (traversal, percent-encoding, invalid UTF-8, very long), headers (bad and foreign authentication,

@@ -1,4 +1,4 @@
-"""Fault: size limits (issue 8, DESIGN §4; README "Limits").
+"""Fault: size limits (issue 8; README "Limits").
 
 At each limit the service answers a clear 400/413 problem+json, never a 5xx; just under it the
 request works end to end; and queries stay paged and fast:

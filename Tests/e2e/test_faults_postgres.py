@@ -1,4 +1,4 @@
-"""Fault: PostgreSQL restarts under load (issue 8, DESIGN §2, §4).
+"""Fault: PostgreSQL restarts under load (issue 8).
 
 Clients keep changing orders (one thread per order, toggling checkout <-> processing through nginx)
 while the shared `notify-sweep --follow` delivers every change to a receiver. The throwaway

@@ -1,4 +1,4 @@
-"""Fault: hostile receivers (issue 8, DESIGN §5), all on 127.0.0.1.
+"""Fault: hostile receivers (issue 8), all on 127.0.0.1.
 
 One order change fires notifications to receivers that misbehave — one accepts the connection and
 never answers, one sends headers then trickles a byte a second, one resets the connection, two
@@ -286,7 +286,7 @@ def test_attempt_outcome(hostile_run: dict[str, Any], mode: str) -> None:
         assert first["durationMs"] >= TIMEOUT * 1000 - 200, f"trickle ended before the timeout: {first}"
     if quick:
         assert first["durationMs"] < TIMEOUT * 1000 - 500, f"{mode} took the whole timeout: {first}"
-    # None of these failures is permanent (DESIGN §5: only the address policy and requests that can
+    # None of these failures is permanent (only the address policy and requests that can
     # never be sent are): the event stays pending with the retry of NOTIFY_RETRY_SCHEDULE=0,60 due.
     assert event["status"] == "pending" and event["nextAttemptAt"], (
         f"{mode}: a transient failure ({first['error']!r}) was recorded as {event['status']!r} without a retry "

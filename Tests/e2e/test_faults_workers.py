@@ -1,4 +1,4 @@
-"""Fault: FastCGI workers killed, and the master stopped (issue 8, DESIGN §2).
+"""Fault: FastCGI workers killed, and the master stopped (issue 8).
 
 - SIGKILL every worker of the shared notify-fcgi master at once while clients change orders: the
   master forks replacements, nginx answers 502/503 problem+json at worst in between, and no

@@ -1,4 +1,4 @@
-"""`notify-sweep --follow` (DESIGN §2, issue 5): an order change reaches a local receiver in well
+"""`notify-sweep --follow` (issue 5): an order change reaches a local receiver in well
 under a second, because the order transaction's NOTIFY wakes the sweep (its idle poll alone
 would take up to a second)."""
 

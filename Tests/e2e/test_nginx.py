@@ -102,7 +102,7 @@ def test_dev_and_production_share_the_fastcgi_block(name: str) -> None:
 
 @pytest.mark.parametrize("path", [DEV_TEMPLATE, PRODUCTION], ids=lambda p: p.name)
 def test_no_fastcgi_keep_conn(path: Path) -> None:
-    # DESIGN §6: a libfcgi worker serves one connection at a time; kept connections queue.
+    # A libfcgi worker serves one connection at a time; kept connections queue.
     assert not directives(path, "fastcgi_keep_conn")
     assert "fastcgi_keep_conn" in path.read_text(), "the reason for leaving it out should be written down"
     fastcgi_pass = directives(path, "fastcgi_pass")

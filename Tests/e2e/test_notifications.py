@@ -1,7 +1,7 @@
-"""Notifications on orders (DESIGN §4.2, §5): each accepted form fires exactly the events it should
+"""Notifications on orders: each accepted form fires exactly the events it should
 and nothing else, the URL template is expanded into the event, secrets are stored but never shown.
 
-Events are read from the database (`events`, `deliveries`): the events API (§4.4) comes later.
+Events are read from the database (`events`, `deliveries`): the events API comes later.
 Targets are http://127.0.0.1:9 (nothing listens there), so deliveries stay queued."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def assert_queued(event: dict[str, Any]) -> None:
     assert event["deliveries"] == (1 if event["status"] == "pending" else 0), event
 
 
-# ---- the scopes of §4.2 ---------------------------------------------------------------------
+# ---- the scopes -------------------------------------------------------------------------------
 
 
 def test_state_completed_fires_only_on_completed(api: Api, merchant: Merchant) -> None:
@@ -549,7 +549,7 @@ def nested(levels: int) -> Any:
 def test_deepest_accepted_cart_is_still_delivered(api: Api, receiver) -> None:
     # The create body is as deep as the parser allows (the body and 63 levels of cart). The event's
     # payload holds that order one level deeper ({"order": {...}}): the pipeline must still deliver it
-    # (§5), or the API must refuse the order; it must not accept an event nobody can send.
+    # or the API must refuse the order; it must not accept an event nobody can send.
     response = api.post(ORDERS, headers={"X-Channel": "web"}, json={"cart": nested(63)})
     if response.status_code == 400:
         assert_problem(response, 400)

@@ -1,5 +1,5 @@
-"""Orders through nginx (DESIGN §4.1): create, read, merge patch, the state machine, payments and
-shippings, and merchant isolation. Events are checked in the database (the events API is §4.4)."""
+"""Orders through nginx: create, read, merge patch, the state machine, payments and
+shippings, and merchant isolation. Events are checked in the database (the events API has tests of its own)."""
 
 from __future__ import annotations
 

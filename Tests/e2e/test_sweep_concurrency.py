@@ -1,10 +1,10 @@
-"""Sweeps running at once and sweeps that die (DESIGN §2, §5, §6; issue 5): every due delivery is
+"""Sweeps running at once and sweeps that die (issue 5): every due delivery is
 delivered exactly once however many sweeps claim together, and a sweep killed with SIGKILL
 mid-batch loses nothing: once its lease runs out another sweep delivers what it had in flight,
 with the same `webhook-id`.
 
 The queue is filled with SQL (events + deliveries of a fresh merchant, as an order change would
-write them, DESIGN §6) so that 10,000 deliveries are due at once. The shared `--follow` sweep
+write them) so that 10,000 deliveries are due at once. The shared `--follow` sweep
 of scripts/test claims alongside the sweeps started here; the invariants hold whoever delivers."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import Glibc
 struct FastCGISocket {
     let descriptor: Int32
 
-    /// Opens (replacing a stale file) the socket at `path` with a deep backlog (DESIGN §6), mode
+    /// Opens (replacing a stale file) the socket at `path` with a deep backlog, mode
     /// 0660: only its owner and `group` (nginx's workers' group) may connect, never other local
     /// users, who could otherwise send requests with any `REMOTE_ADDR` and skip nginx's limits.
     /// The umask is tightened while the socket is created, so it is never briefly open to all.

@@ -1,7 +1,7 @@
 import NotifyDomain
 import NotifyStore
 
-/// Channel configuration documents (DESIGN §4.3). The path names the merchant, which must be the
+/// Channel configuration documents. The path names the merchant, which must be the
 /// token's (403 otherwise); `order.notifications` are validated here so that every new order of
 /// the channel can take them as they are.
 enum ConfigurationRoutes {

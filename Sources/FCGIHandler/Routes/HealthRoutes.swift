@@ -1,6 +1,6 @@
 import NotifyDomain
 
-/// `GET /healthz`: 200 when this worker can reach the database, 503 when it cannot (DESIGN §4.5).
+/// `GET /healthz`: 200 when this worker can reach the database, 503 when it cannot.
 enum HealthRoutes {
     static func register(in router: inout Router) {
         router.add("GET", "/healthz", access: .open) { context in

@@ -1,7 +1,7 @@
 import NotifyDomain
 import NotifyStore
 
-/// Notifications registered on one order (DESIGN §4.2): POST one, GET the list, DELETE one. Served
+/// Notifications registered on one order: POST one, GET the list, DELETE one. Served
 /// under the v0 orders path and, the same, under `/api/v1/checkout/orders`, where Norce's adapters
 /// register them.
 enum NotificationRoutes {

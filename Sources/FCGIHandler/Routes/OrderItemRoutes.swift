@@ -1,7 +1,7 @@
 import NotifyDomain
 import NotifyStore
 
-/// Payments and shippings of an order (DESIGN §4.1): upsert with optional notifications to register
+/// Payments and shippings of an order: upsert with optional notifications to register
 /// in the same transaction, and DELETE that moves the item to state `removed`.
 enum OrderItemRoutes {
     static func register(in router: inout Router) {

@@ -1,7 +1,7 @@
 import NotifyDomain
 import NotifyStore
 
-/// The order-service side of the API (DESIGN §4.1): create, read, merge-patch, move and delete orders.
+/// The order-service side of the API: create, read, merge-patch, move and delete orders.
 enum OrderRoutes {
     static let base = "/api/v0/checkout/orders"
 

@@ -63,8 +63,8 @@ CREATE TABLE events (
 CREATE INDEX events_by_order ON events (merchant, order_id, event_id DESC);
 CREATE INDEX events_by_scope ON events (merchant, scope, event_id DESC);
 
--- The queue: small and hot. A finished delivery has due_at NULL and leaves the partial index
--- (DESIGN §6). A claim moves due_at to the lease's expiry, so a sweep that dies leaves rows that
+-- The queue: small and hot. A finished delivery has due_at NULL and leaves the partial index.
+-- A claim moves due_at to the lease's expiry, so a sweep that dies leaves rows that
 -- become due again when their lease runs out. `attempt` counts automatic attempts made.
 CREATE TABLE deliveries (
     merchant        text NOT NULL,

@@ -2,7 +2,7 @@ import CCurl
 
 /// The single owner of a libcurl multi handle (`CURLM *`, cleaned up in `deinit`). One per
 /// deliverer, kept for the life of the sweep, because the multi handle holds the connection cache
-/// and the DNS cache: transfers of later batches reuse the connections of earlier ones (DESIGN §6).
+/// and the DNS cache: transfers of later batches reuse the connections of earlier ones.
 /// Only the delivery code uses it; its API speaks libcurl.
 final class CurlMulti {
     /// `CURLM *` (`typedef void CURLM`, so Swift sees a raw pointer).

@@ -5,7 +5,7 @@ import NotifyDomain
 /// One delivery attempt as a libcurl easy handle, and the single owner of everything libcurl
 /// borrows for it: the `CURL *`, the header `curl_slist`, the request body and the error buffer,
 /// all freed in `deinit`. It is also the target of the write and open-socket callbacks, so the
-/// response cap and the connect-time address policy (DESIGN §5) are enforced here.
+/// response cap and the connect-time address policy are enforced here.
 final class CurlTransfer {
     /// What every transfer of a deliverer shares.
     struct Settings {

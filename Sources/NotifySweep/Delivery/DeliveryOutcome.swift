@@ -1,4 +1,4 @@
-/// What one delivery attempt produced, in the shape an attempt row records (DESIGN §4.4): the
+/// What one delivery attempt produced, in the shape an attempt row records: the
 /// status if a response arrived, the start of its body, how long it took, and why it failed.
 /// `permanent` tells the scheduler not to retry automatically (the target address policy refused
 /// it, or the request itself can never be sent).

@@ -2,7 +2,7 @@ import CCurl
 import NotifyDomain
 
 /// Makes the HTTP calls of a sweep: many at once through one libcurl multi handle, reusing
-/// connections across batches (DESIGN §5, §6). Enforces what every attempt must respect: a
+/// connections across batches. Enforces what every attempt must respect: a
 /// per-attempt timeout, no redirects, http/https only, no proxy from the environment, a 64 KiB
 /// response cap, and the target address policy checked on the socket address at connect time.
 /// One per sweep process; not thread-safe (one `deliver` call at a time).

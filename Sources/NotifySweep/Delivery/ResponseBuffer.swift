@@ -1,4 +1,4 @@
-/// Collects a response body up to a byte limit (64 KiB for deliveries, DESIGN §5). A receiver that
+/// Collects a response body up to a byte limit (64 KiB for deliveries). A receiver that
 /// sends more is cut off rather than read to the end, so an endless body cannot hold a sweep slot
 /// or its memory. Pure, so the cap and the text it keeps are unit-tested without a socket.
 struct ResponseBuffer {
