@@ -9,7 +9,8 @@ enum DeliveryStatements {
     /// destinations $5 it already holds deliveries of. Destinations that are paused, disabled, held
     /// by a `Retry-After` or open are skipped; an open one whose probe time has come gives one
     /// delivery, the probe, and its next probe time moves to the lease's expiry so no other claim
-    /// probes it meanwhile. The candidates are then interleaved by merchant (each merchant's first,
+    /// probes it meanwhile (unless a write-back holds the destination's row: the claim never waits
+    /// for one, since the write-back may be waiting for rows this claim locked). The candidates are then interleaved by merchant (each merchant's first,
     /// then each one's second, ...) with at most $10 per merchant, or the room $8 left for the
     /// merchants $7, so no merchant fills the batch while others have due work. Deliveries whose URL
     /// never expanded have no destination and are taken too, to fail with their error. Rows are
@@ -69,7 +70,10 @@ enum DeliveryStatements {
         ),
         probing AS (
             UPDATE destinations AS t SET next_probe_at = $3::timestamptz
-            FROM chosen WHERE chosen.probe AND t.destination_id = chosen.destination_id
+            FROM (SELECT p.destination_id FROM destinations AS p
+                  WHERE p.destination_id IN (SELECT destination_id FROM chosen WHERE probe)
+                  FOR UPDATE SKIP LOCKED) AS free
+            WHERE t.destination_id = free.destination_id
         )
         UPDATE deliveries AS d
         SET due_at = $3::timestamptz, lease_token = $4::uuid, retry_requested = false

@@ -153,11 +153,16 @@ enum EventStatements {
     }
 
     /// Brings the next probe of the open destinations of `queued` forward to `now`.
+    /// A destination whose row a sweep's write-back holds is left as it is: that write-back may be
+    /// waiting for a delivery row this statement just locked.
     private static func probeNow(now: String) -> String {
         """
         UPDATE destinations AS t SET next_probe_at = \(now)::timestamptz
-        FROM (SELECT DISTINCT merchant, destination_id FROM queued) AS q
-        WHERE t.merchant = q.merchant AND t.destination_id = q.destination_id AND t.status = 'open'
+        FROM (SELECT p.destination_id FROM destinations AS p
+              WHERE (p.merchant, p.destination_id) IN (SELECT merchant, destination_id FROM queued)
+                AND p.status = 'open'
+              FOR UPDATE SKIP LOCKED) AS q
+        WHERE t.destination_id = q.destination_id
         """
     }
 
