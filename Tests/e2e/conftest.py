@@ -106,21 +106,11 @@ def shared_sweep_paused() -> Iterator[None]:
 
 
 @pytest.fixture
-def own_sweep(tmp_path, shared_sweep_paused: None) -> Iterator[Callable[..., Sweep]]:
+def own_sweep(shared_sweep_paused: None, sweeps: Callable[..., Sweep]) -> Callable[..., Sweep]:
     """`own_sweep(NAME=value, ...)` starts a `--follow` sweep with those settings while the shared
-    one is stopped, so that only a sweep with known settings delivers; it is stopped at the end."""
-    started: list[Sweep] = []
-
-    def start(**settings: str) -> Sweep:
-        sweep = Sweep("--follow", log_path=str(tmp_path / f"own-sweep-{len(started)}.log"), extra_env=settings)
-        started.append(sweep)
-        return sweep.start()
-
-    try:
-        yield start
-    finally:
-        for sweep in started:
-            sweep.stop()
+    one is stopped, so that only a sweep with known settings delivers; `sweeps` stops it at the end,
+    before the shared one continues."""
+    return lambda **settings: sweeps("--follow", extra_env=settings)
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
