@@ -1,0 +1,158 @@
+"""Figure 2: API write, order state changes each firing one notification, beside pgbench running
+the same transaction (the statements of OrderStore.change)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from ..common import BenchError, loadavg, log, median_min_max, median_parts
+from ..config import MERCHANT, ROOT
+from ..context import Bench
+from ..statements import bind, swift_statements
+
+
+def write_pgbench_script(b: Bench) -> Path:
+    statements = swift_statements(ROOT / "Sources/NotifyStore/OrderStatements.swift")
+    order = "bench.order_id(:n)"
+    event = "bench.uuid7((extract(epoch FROM now()) * 1000)::bigint, :eid)"
+    lock = bind(statements["lockOrder"], {1: ":merchant", 2: order})
+    notifications = bind(statements["selectNotifications"], {1: ":merchant", 2: order})
+    update = bind(statements["updateOrder"], {1: ":merchant", 2: order, 3: ":doc", 4: "now()"})
+    record_events = bind(
+        statements["recordEvents"],
+        {
+            1: ":merchant",
+            2: order,
+            3: ":channel",
+            4: "now()",
+            5: f"ARRAY[{event}]",
+            6: "ARRAY[:notification]",
+            7: "ARRAY[NULL]",
+            8: "ARRAY[NULL]",
+            9: "ARRAY[:scope]",
+            10: "ARRAY[:method]",
+            11: "ARRAY[:url]",
+            12: "ARRAY[:headers]",
+            13: "ARRAY[:payload]",
+            14: "ARRAY[NULL]",
+            15: "ARRAY[:scope]",
+            16: "ARRAY[url_origin(:url)]",
+        },
+    )
+    n = b.cfg["write_orders"]
+    script = "\n".join(
+        [
+            "-- figure 2 baseline: the order-change transaction of OrderStore.change (OrderStatements.swift):",
+            "-- lock, notifications, update, recordEvents",
+            f"\\set n random({n + 1}, {2 * n})",
+            "\\set eid random(1, 4000000000000000000)",
+            "BEGIN;",
+            lock + ";",
+            notifications + ";",
+            update + ";",
+            record_events + ";",
+            "END;",
+            "",
+        ]
+    )
+    path = b.tmp / "write.sql"
+    path.write_text(script, encoding="utf-8")
+    return path
+
+
+def write_pgbench_variables(b: Bench) -> list[str]:
+    row = json.loads(
+        b.db.value(
+            """
+        SELECT json_build_object('doc', o.document::text, 'channel', e.channel, 'notification', e.notification_id,
+                                 'scope', e.scope, 'method', e.request_method, 'url', e.request_url,
+                                 'headers', e.request_headers::text, 'payload', e.payload::text)
+        FROM events e JOIN orders o USING (merchant, order_id) WHERE e.event_id = :'e'
+        """,
+            e=b.template_event,
+        )
+    )
+    row.update(merchant=MERCHANT, status="pending")
+    return [arg for name, value in row.items() for arg in ("-D", f"{name}={value}")]
+
+
+def write_orders_file(b: Bench) -> Path:
+    """Figure 2's orders and the status each must be sent next (the opposite of the current one)."""
+    n = b.cfg["write_orders"]
+    rows = b.db.psql(
+        """
+        SELECT order_id, CASE WHEN document->'state'->>'currentStatus' = 'processing' THEN 'checkout'
+                              ELSE 'processing' END
+        FROM orders WHERE merchant = :'m' AND order_id IN (SELECT bench.order_id(n) FROM generate_series(1, :n) n)
+        """,
+        m=MERCHANT,
+        n=n,
+    )
+    lines = [" ".join(row.split("|")) for row in rows.splitlines()]
+    if len(lines) != n:
+        raise BenchError(f"expected {n} orders for figure 2, found {len(lines)}")
+    path = b.tmp / "write-orders.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return path
+
+
+def count_events(b: Bench) -> int:
+    return int(b.db.value("SELECT count(*) FROM events WHERE merchant = :'m'", m=MERCHANT))
+
+
+def figure_write(b: Bench) -> dict:
+    script = write_pgbench_script(b)
+    variables = write_pgbench_variables(b)
+    seconds, warmup = b.cfg["write_seconds"], b.cfg["warmup_seconds"]
+    api, base, ratios, api_cpu, base_cpu = [], [], [], [], []
+    for run in range(-1 if warmup else 0, b.cfg["runs"]):
+        duration = warmup if run < 0 else seconds
+        before = count_events(b)
+        orders_file = str(write_orders_file(b))
+        r, rc = b.meter.measure(
+            lambda duration=duration, orders_file=orders_file: b.wrk(
+                b.api_url, duration, "toggle", MERCHANT, b.token, orders_file, "2"
+            )
+        )
+        time.sleep(0.5)  # changes still in flight when wrk stopped
+        created = count_events(b) - before
+        if r["errors"]:
+            raise BenchError(f"API write run had errors: {r}")
+        # wrk does not count the (at most 32) requests in flight at its end; each change is one event.
+        if not r["requests"] <= created <= r["requests"] + 32:
+            raise BenchError(f"API write: {r['requests']} changes answered 200 but {created} events were created")
+        p, pc = b.meter.measure(
+            lambda duration=duration: b.pgbench(
+                script, b.workers, ["-T", str(duration), *variables], timeout=duration + 60
+            )
+        )
+        if p["failed"]:
+            raise BenchError(f"pgbench write run had failures: {p}")
+        if run < 0:
+            continue
+        api.append(r["rps"])
+        base.append(p["tps"])
+        ratios.append(r["rps"] / p["tps"])
+        api_cpu.append(
+            b.per_op(
+                rc,
+                r["requests"],
+                {"nginx": "nginx-api", "notify-fcgi": "notify-fcgi", "postgres": "postgres", "wrk": "client"},
+            )
+        )
+        base_cpu.append(b.per_op(pc, p["transactions"], {"postgres": "postgres", "pgbench": "client"}))
+        log(
+            f"write run {run + 1}: API {r['rps']:.0f} changes/s (p99 {r['latency_p99_us'] / 1000:.1f} ms), "
+            f"pgbench {p['tps']:.0f} tx/s ({b.workers} clients), ratio {ratios[-1]:.3f}   [load {loadavg()}]"
+        )
+    # The pending deliveries these changes queued are not figure 3's: take them out of the queue.
+    b.db.psql("DELETE FROM deliveries WHERE merchant = :'m' AND due_at IS NOT NULL; VACUUM deliveries", m=MERCHANT)
+    return {
+        "api": median_min_max(api),
+        "pgbench": median_min_max(base),
+        "ratio": median_min_max(ratios),
+        "api_cpu_us": median_parts(api_cpu),
+        "pgbench_cpu_us": median_parts(base_cpu),
+    }

@@ -1,0 +1,237 @@
+"""The report: the summary (the figures of the `bench: {json}` line), the CPU lines, the table with
+the goals, and the machine it ran on."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+from .config import GOALS, RETENTION_DAYS, RETENTION_SIM_DAYS
+
+
+def summary(r: dict, cfg: dict) -> dict:
+    s = {
+        "api_read_rps": r["read"]["api"]["median"],
+        "api_read_ratio": r["read"]["ratio"]["median"],
+        "hello_rps": r["read"]["hello"]["median"],
+        "api_write_per_s": r["write"]["api"]["median"],
+        "api_write_ratio": r["write"]["ratio"]["median"],
+        "pgbench_write_tps": r["write"]["pgbench"]["median"],
+        "sweep_per_s": r["sweep"]["sweep"]["median"],
+        "sweep_ratio": r["sweep"]["ratio"]["median"],
+        "pgbench_sweep_per_s": r["sweep"]["pgbench"]["median"],
+        "latency_p50_ms": r["latency"]["p50"]["median"],
+        "latency_p99_ms": r["latency"]["p99"]["median"],
+        "latency_max_ms": r["latency"]["max"],
+        "history_api_rps": r["read_history"]["api"]["median"],
+        "history_api_ratio": r["read_history"]["api"]["median"] / r["read"]["api"]["median"],
+        "history_api_ratio_vs_hello": r["read_history"]["ratio"]["median"] / r["read"]["ratio"]["median"],
+        "history_sweep_per_s": r["sweep_history"]["sweep"]["median"],
+        "history_sweep_ratio": r["sweep_history"]["sweep"]["median"] / r["sweep"]["sweep"]["median"],
+        "history_pgbench_sweep_ratio": r["sweep_history"]["pgbench"]["median"] / r["sweep"]["pgbench"]["median"],
+        "worker_rss_mib": r["worker_rss_mib"],
+        "sweep_rss_mib": r["sweep"]["rss_mib"]["max"],
+        "retention_size_ratio": r["retention"]["ratio"],
+        "housekeeping_s": r["housekeeping"]["seconds"],
+        "metrics_empty_ms": r["metrics_empty_ms"],
+        "metrics_history_ms": r["metrics_history_ms"],
+        # latency on the empty database over latency with the history: 1 = history costs nothing
+        "metrics_history_ratio": r["metrics_empty_ms"] / r["metrics_history_ms"],
+    }
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items()}
+
+
+def cpu_lines(r: dict) -> tuple[list[str], dict]:
+    """The CPU cost per operation of each figure and its baseline, and the ratio of the two (the
+    baseline's cost over the figure's): what the throughput ratio approaches on an idle machine."""
+
+    def parts(x: dict) -> str:
+        return " + ".join(f"{k} {v:,.0f}" for k, v in x.items() if k != "total") + f" = {x['total']:,.0f}"
+
+    rows = [
+        ("1 API read, per request", r["read"]["api_cpu_us"], "hello world", r["read"]["hello_cpu_us"], "api_read"),
+        ("2 API write, per change", r["write"]["api_cpu_us"], "pgbench", r["write"]["pgbench_cpu_us"], "api_write"),
+        ("3 sweep, per delivery", r["sweep"]["sweep_cpu_us"], "pgbench", r["sweep"]["pgbench_cpu_us"], "sweep"),
+        (
+            "5 API read (history)",
+            r["read_history"]["api_cpu_us"],
+            "hello world",
+            r["read_history"]["hello_cpu_us"],
+            "history_api_read",
+        ),
+        (
+            "5 sweep (history)",
+            r["sweep_history"]["sweep_cpu_us"],
+            "pgbench",
+            r["sweep_history"]["pgbench_cpu_us"],
+            "history_sweep",
+        ),
+    ]
+    lines, data = [], {}
+    width = max(len(row[0]) for row in rows)
+    for label, mine, base_name, base, key in rows:
+        ratio = base["total"] / mine["total"] if mine.get("total") else 0.0
+        lines.append(f"  {label:<{width}}  {parts(mine)}   |  {base_name}: {parts(base)}   ->  {ratio:.2f}")
+        data[key] = {"figure": mine, "baseline": base, "cpu_ratio": round(ratio, 3)}
+    return lines, data
+
+
+def goal_text(key: str) -> str:
+    op, value = GOALS[key]
+    if op == "within":
+        return f"1 ± {value:g}"
+    return f"{op} {value:g}"
+
+
+def goal_met(key: str, value: float) -> bool:
+    op, limit = GOALS[key]
+    if op == "within":
+        return abs(value - 1) <= limit
+    return value >= limit if op == ">=" else value < limit
+
+
+def fmt(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def table(r: dict, s: dict, cfg: dict, mode: str) -> list[str]:
+    rows = []  # (figure, median, min, max, baseline, ratio, goal key(s))
+
+    def mmm(x: dict, digits=0):
+        return fmt(x["median"], digits), fmt(x["min"], digits), fmt(x["max"], digits)
+
+    events = f"{r['small_events']:,}"
+    history = f"+{cfg['history']:,}"
+    rows.append(
+        (
+            "1 API read, req/s (wrk -t2 -c32, " + events + " events)",
+            *mmm(r["read"]["api"]),
+            "hello " + fmt(r["read"]["hello"]["median"]),
+            fmt(r["read"]["ratio"]["median"], 2),
+            ["api_read_ratio"],
+        )
+    )
+    rows.append(
+        (
+            "2 API write, changes/s (wrk -t2 -c32)",
+            *mmm(r["write"]["api"]),
+            "pgbench " + fmt(r["write"]["pgbench"]["median"]),
+            fmt(r["write"]["ratio"]["median"], 2),
+            ["api_write_ratio"],
+        )
+    )
+    rows.append(
+        (
+            f"3 sweep, deliveries/s ({cfg['sweep_deliveries']:,} due, 204)",
+            *mmm(r["sweep"]["sweep"]),
+            "pgbench " + fmt(r["sweep"]["pgbench"]["median"]),
+            fmt(r["sweep"]["ratio"]["median"], 2),
+            ["sweep_per_s", "sweep_ratio"],
+        )
+    )
+    rows.append(
+        (
+            f"4 latency p50, ms ({cfg['latency_changes']:,} changes at {cfg['latency_rate']}/s)",
+            *mmm(r["latency"]["p50"], 1),
+            "",
+            "",
+            ["latency_p50_ms"],
+        )
+    )
+    rows.append(
+        (
+            "4 latency p99, ms",
+            *mmm(r["latency"]["p99"], 1),
+            "max " + fmt(r["latency"]["max"], 1),
+            "",
+            ["latency_p99_ms"],
+        )
+    )
+    rows.append(
+        (
+            f"5 API read, req/s ({history} history)",
+            *mmm(r["read_history"]["api"]),
+            "hello " + fmt(r["read_history"]["hello"]["median"]),
+            fmt(s["history_api_ratio"], 2),
+            ["history_api_ratio"],
+        )
+    )
+    rows.append(
+        (
+            f"5 sweep, deliveries/s ({history} history)",
+            *mmm(r["sweep_history"]["sweep"]),
+            "pgbench " + fmt(r["sweep_history"]["pgbench"]["median"]),
+            fmt(s["history_sweep_ratio"], 2),
+            ["history_sweep_ratio"],
+        )
+    )
+    rows.append(
+        ("6 peak RSS of a worker after fig. 1, MiB", fmt(s["worker_rss_mib"], 1), "", "", "", "", ["worker_rss_mib"])
+    )
+    rows.append(("6 peak RSS of the sweep in fig. 3, MiB", *mmm(r["sweep"]["rss_mib"], 1), "", "", ["sweep_rss_mib"]))
+    rows.append(
+        (
+            f"7 history size, day {RETENTION_SIM_DAYS} / day {RETENTION_DAYS} "
+            f"({cfg['retention_per_day']:,} events a day, {RETENTION_DAYS} days kept)",
+            fmt(s["retention_size_ratio"], 3),
+            "",
+            "",
+            "",
+            "",
+            ["retention_size_ratio"],
+        )
+    )
+    rows.append(
+        (
+            f"7 housekeeping (drop + create), s ({history} history)",
+            fmt(s["housekeeping_s"], 3),
+            "",
+            "",
+            "",
+            "",
+            ["housekeeping_s"],
+        )
+    )
+    rows.append(
+        (
+            f"7 GET /metrics, ms ({history} history)",
+            fmt(s["metrics_history_ms"], 2),
+            "",
+            "",
+            "empty " + fmt(s["metrics_empty_ms"], 2),
+            fmt(s["metrics_history_ratio"], 2),
+            ["metrics_history_ratio"],
+        )
+    )
+    header = ("figure", "median", "min", "max", "baseline (median)", "ratio", "goal", "met")
+    lines_out = []
+    body = []
+    for figure, med, lo, hi, baseline, ratio, keys in rows:
+        goal = ", ".join(goal_text(k) if not k.endswith("ratio") else "ratio " + goal_text(k) for k in keys)
+        met = "yes" if all(goal_met(k, s[k]) for k in keys) else "NO"
+        body.append((figure, med, lo, hi, baseline, ratio, goal, met))
+    widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
+    align = ["<", ">", ">", ">", ">", ">", "<", "<"]
+
+    def line(row):
+        return "  ".join(f"{str(v):{a}{w}}" for v, a, w in zip(row, align, widths, strict=True)).rstrip()
+
+    lines_out.append(line(header))
+    lines_out.append("  ".join("-" * w for w in widths))
+    lines_out.extend(line(row) for row in body)
+    return lines_out
+
+
+def machine() -> str:
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    with open("/proc/meminfo", encoding="ascii") as f:
+        mem_kib = int(f.readline().split()[1])
+    return f"{os.cpu_count()} cores ({model}), {mem_kib / 1024 / 1024:.0f} GiB, {platform.platform()}"
