@@ -57,9 +57,23 @@ class Cluster:
     def psql(self, sql: str, conninfo: str | None = None) -> list[list[str]]:
         """Runs one SQL text with psql (unaligned, tab-separated); returns the rows' fields."""
         result = subprocess.run(
-            ["/usr/lib/postgresql/15/bin/psql", conninfo or self.env["NOTIFY_DATABASE_URL"], "-X", "-q", "-A", "-t",
-             "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-            capture_output=True, text=True, timeout=60,
+            [
+                "/usr/lib/postgresql/15/bin/psql",
+                conninfo or self.env["NOTIFY_DATABASE_URL"],
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-F",
+                "\t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode == 0, f"psql exited {result.returncode}: {result.stderr.strip()}\n{sql}"
         return [line.split("\t") for line in result.stdout.splitlines() if line]
@@ -69,8 +83,9 @@ class Cluster:
 
 
 def _run_cluster(args: list[str], environment: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ROOT / "scripts" / "cluster"), *args], env=environment, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [str(ROOT / "scripts" / "cluster"), *args], env=environment, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +113,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
         values: dict[str, str] = {}
         for line in (state / "env").read_text().splitlines():
             if line.startswith("export "):
-                key, _, value = line[len("export "):].partition("=")
+                key, _, value = line[len("export ") :].partition("=")
                 values[key] = value.strip("'")
         yield Cluster(state=state, url=f"http://127.0.0.1:{port}", env=values)
         ok = request.session.testsfailed == 0

@@ -94,8 +94,9 @@ class Load:
         headers.update(kwargs.pop("headers", {}))
         started = time.monotonic()
         try:
-            response = session.request(method, self.api.base_url + path, headers=headers, timeout=REQUEST_TIMEOUT,
-                                       **kwargs)
+            response = session.request(
+                method, self.api.base_url + path, headers=headers, timeout=REQUEST_TIMEOUT, **kwargs
+            )
             call = Call(method, order_id, started, time.monotonic(), response.status_code)
             if call.ok:
                 call.body = response.json()
@@ -118,8 +119,9 @@ class Load:
             deadline = time.monotonic() + 60
             # Until a 2xx, also after stop is set: the order's last state must be one a client saw.
             while time.monotonic() < deadline:
-                call = self._call(session, "PUT", f"{ORDERS}/{order_id}/state", order_id,
-                                  json={"currentStatus": wanted})
+                call = self._call(
+                    session, "PUT", f"{ORDERS}/{order_id}/state", order_id, json={"currentStatus": wanted}
+                )
                 if call.ok:
                     assert call.body is not None
                     got = call.body["state"]["currentStatus"]
@@ -194,8 +196,9 @@ def new_order_with_hook(api: Api, hook: str) -> str:
     response = api.post(ORDERS, headers={"X-Channel": "cluster"}, json={"reference": "failover"})
     assert response.status_code == 201, f"create order: {response.status_code} {response.text[:300]!r}"
     order_id = response.json()["id"]
-    response = api.post(f"{ORDERS}/{order_id}/notifications",
-                        json={"url": hook, "scope": {"state": ["processing", "checkout"]}})
+    response = api.post(
+        f"{ORDERS}/{order_id}/notifications", json={"url": hook, "scope": {"state": ["processing", "checkout"]}}
+    )
     assert response.status_code == 201, f"register: {response.status_code} {response.text[:300]!r}"
     return order_id
 
@@ -213,8 +216,10 @@ def test_failover_and_worker_host_loss(cluster: Cluster) -> None:
     assert cluster.psql("SHOW synchronous_commit") == [["on"]], "the app's sessions must commit synchronously"
 
     with Receiver(status=204, body=b"") as receiver:
-        orders = [[new_order_with_hook(api, receiver.url_for("/hook")) for _ in range(ORDERS_PER_THREAD)]
-                  for _ in range(PUT_THREADS)]
+        orders = [
+            [new_order_with_hook(api, receiver.url_for("/hook")) for _ in range(ORDERS_PER_THREAD)]
+            for _ in range(PUT_THREADS)
+        ]
         load = Load(api, orders)
         load.start()
         try:
@@ -224,10 +229,14 @@ def test_failover_and_worker_host_loss(cluster: Cluster) -> None:
             # ---- 1. the primary's PostgreSQL dies ----
             killed_at = time.monotonic()
             kill_postgres(cluster, old_primary)
-            promoted_in = wait_until("Patroni promotes the standby", lambda: patroni_primary(cluster) == 3 - old_primary,
-                                     60)
-            wait_until("a 2xx from a change sent after the promotion", lambda: any(
-                c.ok for c in load.window(killed_at + promoted_in, time.monotonic(), "PUT")), 60)
+            promoted_in = wait_until(
+                "Patroni promotes the standby", lambda: patroni_primary(cluster) == 3 - old_primary, 60
+            )
+            wait_until(
+                "a 2xx from a change sent after the promotion",
+                lambda: any(c.ok for c in load.window(killed_at + promoted_in, time.monotonic(), "PUT")),
+                60,
+            )
             time.sleep(3)  # steady again
             failover_calls = load.window(killed_at - 2, time.monotonic(), "PUT")
 
@@ -250,11 +259,16 @@ def test_failover_and_worker_host_loss(cluster: Cluster) -> None:
             last_failure = max(c.started for c in outage)
             first_ok_after = min(c.ended for c in failover_calls if c.ok and c.started > last_failure)
         print(f"\nload: {len(load.calls)} requests, {len(load.acked)} order changes acknowledged")
-        print(f"failover: Patroni promoted pg{3 - old_primary} {promoted_in:.1f}s after the kill; "
-              f"{len(outage)} of {len(failover_calls)} PUTs failed "
-              f"({sorted({c.status for c in outage})}), "
-              + (f"API answered 2xx again {first_ok_after - killed_at:.1f}s after the kill"
-                 if first_ok_after else "no request failed"))
+        print(
+            f"failover: Patroni promoted pg{3 - old_primary} {promoted_in:.1f}s after the kill; "
+            f"{len(outage)} of {len(failover_calls)} PUTs failed "
+            f"({sorted({c.status for c in outage})}), "
+            + (
+                f"API answered 2xx again {first_ok_after - killed_at:.1f}s after the kill"
+                if first_ok_after
+                else "no request failed"
+            )
+        )
         slow = [c for c in load.calls if c.ended - c.started > MAX_LATENCY]
         assert not slow, f"{len(slow)} request(s) took longer than {MAX_LATENCY}s: {slow[:3]}"
         bad = [c for c in outage if not (c.status == 503 and c.problem) and c.status != 502]
@@ -270,9 +284,11 @@ def test_failover_and_worker_host_loss(cluster: Cluster) -> None:
         host_failed = [c for c in host_calls if not c.ok]
         host_puts = [c for c in host_calls if c.method == "PUT"]
         host_posts = [c for c in host_calls if c.method == "POST"]
-        print(f"worker host a killed: {len(host_calls)} requests in the next 5 s ({len(host_puts)} PUT, "
-              f"{len(host_posts)} POST), {len(host_failed)} failed; POSTs sent in the 2 s before: "
-              f"{len(before_kill_posts)}, failed: {sum(not c.ok for c in before_kill_posts)}")
+        print(
+            f"worker host a killed: {len(host_calls)} requests in the next 5 s ({len(host_puts)} PUT, "
+            f"{len(host_posts)} POST), {len(host_failed)} failed; POSTs sent in the 2 s before: "
+            f"{len(before_kill_posts)}, failed: {sum(not c.ok for c in before_kill_posts)}"
+        )
         assert host_puts and host_posts, "no load while worker host a was down"
         assert not [c for c in host_failed if c.method == "PUT"], f"PUTs lost with host a: {host_failed[:5]}"
         # A POST that started after the kill was refused by the dead socket before it was sent, so
@@ -292,11 +308,16 @@ def test_failover_and_worker_host_loss(cluster: Cluster) -> None:
             " payload->'order'->'state'->>'currentStatus', payload->'event'->>'id'"
             f" FROM events WHERE merchant = 'demo' AND order_id = ANY({id_list}::uuid[])"
             " ORDER BY order_id, event_id",
-            cluster.node_conninfo(new_primary))
-        documents = {row[0]: row[1:] for row in cluster.psql(
-            "SELECT order_id, document->'state'->>'currentStatus', document->>'lastModified'"
-            f" FROM orders WHERE merchant = 'demo' AND order_id = ANY({id_list}::uuid[])",
-            cluster.node_conninfo(new_primary))}
+            cluster.node_conninfo(new_primary),
+        )
+        documents = {
+            row[0]: row[1:]
+            for row in cluster.psql(
+                "SELECT order_id, document->'state'->>'currentStatus', document->>'lastModified'"
+                f" FROM orders WHERE merchant = 'demo' AND order_id = ANY({id_list}::uuid[])",
+                cluster.node_conninfo(new_primary),
+            )
+        }
         changes = {(row[0], row[3]): row[4] for row in events}
         missing = [a for a in load.acked if changes.get((a[0], a[1])) != a[2]]
         assert not missing, f"{len(missing)} acknowledged change(s) not in the new primary: {missing[:5]}"
@@ -320,9 +341,19 @@ def test_failover_and_worker_host_loss(cluster: Cluster) -> None:
             return event_ids <= got
 
         waited = wait_until("every event delivered", all_delivered, 90)
-        wait_until("every event recorded as succeeded", lambda: {row[0] for row in cluster.psql(
-            f"SELECT DISTINCT status FROM events WHERE merchant = 'demo' AND order_id = ANY({id_list}::uuid[])")}
-            == {"succeeded"}, 60)
+        wait_until(
+            "every event recorded as succeeded",
+            lambda: (
+                {
+                    row[0]
+                    for row in cluster.psql(
+                        f"SELECT DISTINCT status FROM events WHERE merchant = 'demo' AND order_id = ANY({id_list}::uuid[])"
+                    )
+                }
+                == {"succeeded"}
+            ),
+            60,
+        )
         by_id: dict[str, list[bytes]] = {}
         for request in receiver.received():
             by_id.setdefault(request.headers.get("webhook-id") or "", []).append(request.body)
@@ -332,8 +363,10 @@ def test_failover_and_worker_host_loss(cluster: Cluster) -> None:
             assert len(set(bodies)) == 1, f"duplicates of {webhook_id} differ"
             assert json.loads(bodies[0])["event"]["id"] == webhook_id
         duplicates = sum(len(b) - 1 for b in by_id.values())
-        print(f"delivered: {len(event_ids)} events, {duplicates} duplicate deliveries (same webhook-id), "
-              f"all within {waited:.1f}s after the load")
+        print(
+            f"delivered: {len(event_ids)} events, {duplicates} duplicate deliveries (same webhook-id), "
+            f"all within {waited:.1f}s after the load"
+        )
 
 
 def test_write_latency_with_and_without_the_synchronous_standby(cluster: Cluster) -> None:
@@ -349,8 +382,11 @@ def test_write_latency_with_and_without_the_synchronous_standby(cluster: Cluster
     if cluster.psql("SELECT 1 FROM pg_database WHERE datname = 'latency_probe'", primary_conninfo) != [["1"]]:
         cluster.psql("CREATE DATABASE latency_probe", primary_conninfo)
     probe = primary_conninfo.replace("dbname=notify", "dbname=latency_probe")
-    cluster.psql("CREATE TABLE IF NOT EXISTS probe (id int PRIMARY KEY, n bigint NOT NULL);"
-                 " INSERT INTO probe SELECT g, 0 FROM generate_series(1, 1000) g ON CONFLICT DO NOTHING", probe)
+    cluster.psql(
+        "CREATE TABLE IF NOT EXISTS probe (id int PRIMARY KEY, n bigint NOT NULL);"
+        " INSERT INTO probe SELECT g, 0 FROM generate_series(1, 1000) g ON CONFLICT DO NOTHING",
+        probe,
+    )
     script = cluster.state / "latency_probe.sql"
     script.write_text("\\set id random(1, 1000)\nUPDATE probe SET n = n + 1 WHERE id = :id;\n")
     receiver = Receiver(status=204, body=b"").start()
@@ -364,29 +400,56 @@ def test_write_latency_with_and_without_the_synchronous_standby(cluster: Cluster
         for _ in range(count):
             state = "processing" if state == "checkout" else "checkout"
             started = time.monotonic()
-            response = session.put(f"{cluster.url}{ORDERS}/{order}/state", headers=api.merchant.auth_headers(),
-                                   json={"currentStatus": state}, timeout=REQUEST_TIMEOUT)
+            response = session.put(
+                f"{cluster.url}{ORDERS}/{order}/state",
+                headers=api.merchant.auth_headers(),
+                json={"currentStatus": state},
+                timeout=REQUEST_TIMEOUT,
+            )
             times.append((time.monotonic() - started) * 1000)
             assert response.status_code == 200, response.text[:300]
         return times
 
     def pgbench_ms(seconds: int = 3) -> float:
         result = subprocess.run(
-            ["/usr/lib/postgresql/15/bin/pgbench", "-n", "-c", "1", "-j", "1", "-T", str(seconds), "-M", "prepared",
-             "-f", str(script), probe], capture_output=True, text=True, timeout=60)
+            [
+                "/usr/lib/postgresql/15/bin/pgbench",
+                "-n",
+                "-c",
+                "1",
+                "-j",
+                "1",
+                "-T",
+                str(seconds),
+                "-M",
+                "prepared",
+                "-f",
+                str(script),
+                probe,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 0, result.stderr[-1000:]
         line = next(l for l in result.stdout.splitlines() if l.startswith("latency average"))
         return float(line.split("=")[1].split()[0])
 
     def set_synchronous_mode(on: bool) -> None:
-        request = urllib.request.Request(f"http://127.0.0.1:{cluster.port(f'API{primary}')}/config", method="PATCH",
-                                         data=json.dumps({"synchronous_mode": on}).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{cluster.port(f'API{primary}')}/config",
+            method="PATCH",
+            data=json.dumps({"synchronous_mode": on}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 200
         wanted = "sync" if on else "async"
-        wait_until(f"the standby {wanted}", lambda: [wanted] in cluster.psql(
-            "SELECT sync_state FROM pg_stat_replication", primary_conninfo), 60)
+        wait_until(
+            f"the standby {wanted}",
+            lambda: [wanted] in cluster.psql("SELECT sync_state FROM pg_stat_replication", primary_conninfo),
+            60,
+        )
 
     api_changes(20)  # warm the workers' prepared statements
     api_ms: dict[bool, list[float]] = {True: [], False: []}
@@ -402,10 +465,12 @@ def test_write_latency_with_and_without_the_synchronous_standby(cluster: Cluster
         receiver.stop()
     for synchronous, name in ((True, "synchronous standby"), (False, "asynchronous standby (as a single node)")):
         times = api_ms[synchronous]
-        print(f"\nwrite latency, {name}: API change p50 {statistics.median(times):.1f} ms, "
-              f"p90 {percentile(times, 0.9):.1f} ms ({len(times)} PUT .../state through nginx); "
-              f"pgbench one-row UPDATE {statistics.median(commit_ms[synchronous]):.2f} ms "
-              f"(median of {len(commit_ms[synchronous])} runs: {commit_ms[synchronous]})")
+        print(
+            f"\nwrite latency, {name}: API change p50 {statistics.median(times):.1f} ms, "
+            f"p90 {percentile(times, 0.9):.1f} ms ({len(times)} PUT .../state through nginx); "
+            f"pgbench one-row UPDATE {statistics.median(commit_ms[synchronous]):.2f} ms "
+            f"(median of {len(commit_ms[synchronous])} runs: {commit_ms[synchronous]})"
+        )
     assert all(statistics.median(times) < 1000 for times in api_ms.values())
 
 

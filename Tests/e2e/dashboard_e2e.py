@@ -33,11 +33,22 @@ def browser() -> Iterator[Any]:
         assert shutil.which(path), f"{path} is missing (scripts/test installs chromium and chromium-driver)"
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,900", "--no-first-run", "--disable-extensions",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-default-apps", "--metrics-recording-only", "--no-default-browser-check",
-                     "--lang=en-GB"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--metrics-recording-only",
+        "--no-default-browser-check",
+        "--lang=en-GB",
+    ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=CHROMEDRIVER, log_output=str(screenshots() / "chromedriver.log"))
@@ -72,8 +83,10 @@ class Page:
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"the dashboard did not show {what} within {timeout}s; "
-                                     f"banner: {self.banner()!r}; page: {self.text()[:1500]!r}")
+                raise AssertionError(
+                    f"the dashboard did not show {what} within {timeout}s; "
+                    f"banner: {self.banner()!r}; page: {self.text()[:1500]!r}"
+                )
             time.sleep(0.1)
 
     def css(self, selector: str) -> list[Any]:
@@ -86,7 +99,8 @@ class Page:
 
     def banner(self) -> str:
         return self.driver.execute_script(
-            "const b = document.getElementById('banner'); return b && !b.hidden ? b.textContent : ''")
+            "const b = document.getElementById('banner'); return b && !b.hidden ? b.textContent : ''"
+        )
 
     def sign_in(self, merchant: str, token: str) -> None:
         self.open("#/")

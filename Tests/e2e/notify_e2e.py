@@ -98,8 +98,9 @@ class Api:
     def as_merchant(self, merchant: Merchant | None) -> "Api":
         return Api(self.base_url, merchant, self.session)
 
-    def request(self, method: str, path: str, *, headers: dict[str, str | None] | None = None,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, headers: dict[str, str | None] | None = None, **kwargs: Any
+    ) -> requests.Response:
         merged: dict[str, str | None] = dict(self.merchant.auth_headers()) if self.merchant else {}
         merged.update(headers or {})
         kwargs.setdefault("timeout", TIMEOUT)
@@ -180,8 +181,9 @@ class Receiver:
     manager or call start()/stop(); the `receiver` fixture does that for you.
     """
 
-    def __init__(self, status: int = 200, body: bytes | str = b"ok", delay: float = 0.0,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int = 200, body: bytes | str = b"ok", delay: float = 0.0, headers: dict[str, str] | None = None
+    ):
         self.requests: list[ReceivedRequest] = []
         self._changed = threading.Condition()
         self._stopping = threading.Event()
@@ -190,13 +192,20 @@ class Receiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._server.block_on_close = False  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="receiver", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="receiver", daemon=True
+        )
 
     # -- configuration
 
-    def respond(self, status: int = 200, body: bytes | str = b"ok", delay: float = 0.0,
-                headers: dict[str, str] | None = None, responder: Responder | None = None) -> None:
+    def respond(
+        self,
+        status: int = 200,
+        body: bytes | str = b"ok",
+        delay: float = 0.0,
+        headers: dict[str, str] | None = None,
+        responder: Responder | None = None,
+    ) -> None:
         """Sets the answer for the next requests. A `responder(request)` returning
         (status, body, headers) wins over the fixed answer; returning None falls back to it."""
         with self._changed:
@@ -427,8 +436,13 @@ def get_event(api: Api, event_id: str) -> dict[str, Any]:
     return response.json()
 
 
-def wait_for_event(api: Api, event_id: str, until: Callable[[dict[str, Any]], bool], timeout: float = 10.0,
-                   what: str = "the expected state") -> dict[str, Any]:
+def wait_for_event(
+    api: Api,
+    event_id: str,
+    until: Callable[[dict[str, Any]], bool],
+    timeout: float = 10.0,
+    what: str = "the expected state",
+) -> dict[str, Any]:
     """Polls GET .../events/{id} until `until(event)` holds; returns that Event (fails after timeout)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -473,8 +487,14 @@ class Service:
 
     def start(self) -> "Service":
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command, env=self.environment, stdin=subprocess.DEVNULL,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.command,
+                env=self.environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return self
 
     @property
@@ -515,10 +535,16 @@ class Sweep(Service):
     SIGKILL); the `sweeps` fixture stops every sweep it started."""
 
     def __init__(self, *args: str, log_path: str, extra_env: dict[str, str] | None = None):
-        super().__init__([os.path.join(env("NOTIFY_BIN"), "notify-sweep"), *args],
-                         dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"),
-                              NOTIFY_ALLOW_TARGETS="127.0.0.1/32", **(extra_env or {})),
-                         log_path)
+        super().__init__(
+            [os.path.join(env("NOTIFY_BIN"), "notify-sweep"), *args],
+            dict(
+                os.environ,
+                NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"),
+                NOTIFY_ALLOW_TARGETS="127.0.0.1/32",
+                **(extra_env or {}),
+            ),
+            log_path,
+        )
 
     def wait(self, timeout: float) -> int:
         """Waits for the sweep to exit; returns its exit status (fails, with its log, after timeout)."""
@@ -601,7 +627,7 @@ def dechunk(body: bytes) -> bytes:
         if size == 0:
             break
         out.append(rest[:size])
-        rest = rest[size + 2:]
+        rest = rest[size + 2 :]
     return b"".join(out)
 
 
@@ -647,7 +673,8 @@ def assert_raw_problem(response: RawResponse, what: str = "") -> dict[str, Any]:
     """Asserts that a raw response is an RFC 9457 problem whose `status` matches; returns its body."""
     assert response.media_type == PROBLEM_JSON, (
         f"{what}: {response.status} is {response.headers.get('content-type')!r}, not {PROBLEM_JSON}: "
-        f"{response.body[:300]!r}")
+        f"{response.body[:300]!r}"
+    )
     problem = response.json()
     assert problem.get("status") == response.status, f"{what}: {problem}"
     for key in ("type", "title", "detail"):
@@ -677,7 +704,7 @@ class FastCGIRequest:
 
     def _send(self, record_type: int, content: bytes) -> None:
         for start in range(0, max(1, len(content)), 65535):
-            piece = content[start:start + 65535]
+            piece = content[start : start + 65535]
             padding = (8 - len(piece) % 8) % 8
             self.sock.sendall(struct.pack("!BBHHBx", 1, record_type, 1, len(piece), padding) + piece + b"\0" * padding)
 
@@ -707,8 +734,8 @@ class FastCGIRequest:
                 _, record_type, _, length, padding = struct.unpack("!BBHHBx", buffer[:8])
                 if len(buffer) < 8 + length + padding:
                     break
-                content = buffer[8:8 + length]
-                buffer = buffer[8 + length + padding:]
+                content = buffer[8 : 8 + length]
+                buffer = buffer[8 + length + padding :]
                 if record_type == FCGI_STDOUT:
                     stdout += content
                 elif record_type == FCGI_END_REQUEST:
@@ -733,13 +760,19 @@ class FastCGIRequest:
         self.sock.close()
 
 
-def fcgi_params(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"",
-                query: str = "") -> dict[str, str]:
+def fcgi_params(
+    method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"", query: str = ""
+) -> dict[str, str]:
     """The CGI parameters nginx would send for this request."""
     params = {
-        "REQUEST_METHOD": method, "REQUEST_URI": path + (f"?{query}" if query else ""), "DOCUMENT_URI": path,
-        "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-        "REQUEST_ID": secrets.token_hex(16), "CONTENT_LENGTH": str(len(body)) if body else "",
+        "REQUEST_METHOD": method,
+        "REQUEST_URI": path + (f"?{query}" if query else ""),
+        "DOCUMENT_URI": path,
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REQUEST_ID": secrets.token_hex(16),
+        "CONTENT_LENGTH": str(len(body)) if body else "",
     }
     for name, value in (headers or {}).items():
         if name.lower() == "content-type":
@@ -749,8 +782,17 @@ def fcgi_params(method: str, path: str, headers: dict[str, str] | None = None, b
     return params
 
 
-def fcgi_request(socket_path: str, method: str, path: str, *, headers: dict[str, str] | None = None,
-                 body: bytes = b"", json_body: Any = None, query: str = "", timeout: float = TIMEOUT) -> RawResponse:
+def fcgi_request(
+    socket_path: str,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    json_body: Any = None,
+    query: str = "",
+    timeout: float = TIMEOUT,
+) -> RawResponse:
     """One whole request straight to a notify-fcgi socket."""
     if json_body is not None:
         body = json.dumps(json_body).encode()
@@ -766,6 +808,7 @@ def fcgi_request(socket_path: str, method: str, path: str, *, headers: dict[str,
 
 
 # -- processes and databases of a test's own
+
 
 def children(pid: int) -> set[int]:
     """Live (not zombie) child processes of `pid`."""
@@ -862,8 +905,12 @@ class PrivateDatabase:
 
     def drop(self) -> None:
         postgres = pgctl("conninfo", "postgres").strip()
-        subprocess.run(["psql", postgres, "-X", "-q", "-c", f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)"],
-                       capture_output=True, text=True, timeout=60)
+        subprocess.run(
+            ["psql", postgres, "-X", "-q", "-c", f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
 
 # -- a load of order changes, every outcome recorded
@@ -896,8 +943,15 @@ class OrderLoad:
     and `max_seconds` in all. After an error the same change is sent again (a repeat of an applied
     change is a 200 without a new transition). Every outcome is kept in `outcomes`."""
 
-    def __init__(self, base_url: str, merchant: Merchant, order_ids: list[str], request_timeout: float = 5.0,
-                 max_per_order: int = 2000, max_seconds: float = 60.0):
+    def __init__(
+        self,
+        base_url: str,
+        merchant: Merchant,
+        order_ids: list[str],
+        request_timeout: float = 5.0,
+        max_per_order: int = 2000,
+        max_seconds: float = 60.0,
+    ):
         self.base_url = base_url.rstrip("/")
         self.merchant = merchant
         self.order_ids = order_ids
@@ -907,8 +961,10 @@ class OrderLoad:
         self.outcomes: list[ChangeOutcome] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, args=(oid,), name=f"load-{i}", daemon=True)
-                         for i, oid in enumerate(order_ids)]
+        self._threads = [
+            threading.Thread(target=self._run, args=(oid,), name=f"load-{i}", daemon=True)
+            for i, oid in enumerate(order_ids)
+        ]
 
     def start(self) -> "OrderLoad":
         self._deadline = time.monotonic() + self.max_seconds
@@ -932,8 +988,12 @@ class OrderLoad:
                 started, clock = time.time(), time.monotonic()
                 outcome = ChangeOutcome(order_id, target, started, 0.0)
                 try:
-                    response = session.put(url, json={"currentStatus": target}, headers=self.merchant.auth_headers(),
-                                           timeout=self.request_timeout)
+                    response = session.put(
+                        url,
+                        json={"currentStatus": target},
+                        headers=self.merchant.auth_headers(),
+                        timeout=self.request_timeout,
+                    )
                     outcome.status = response.status_code
                     outcome.media_type = media_type(response)
                     if 200 <= response.status_code < 300:
@@ -981,16 +1041,20 @@ def check_changes_applied(api: Api, outcomes: list[ChangeOutcome]) -> dict[str, 
             assert a != b, f"order {order_id}: a transition to the same status: {statuses}"
         for outcome in mine:
             if outcome.transitions is not None:
-                assert outcome.transitions == final[:len(outcome.transitions)], (
+                assert outcome.transitions == final[: len(outcome.transitions)], (
                     f"order {order_id}: a 2xx change ({outcome.target} at {outcome.started:.3f}) is not in the "
-                    f"order: {len(outcome.transitions)} transitions answered, final {statuses}")
+                    f"order: {len(outcome.transitions)} transitions answered, final {statuses}"
+                )
         events = sql_json(
             "SELECT event_id::text AS id, scope, jsonb_array_length(payload->'order'->'state'->'transitions') AS n"
-            " FROM events WHERE order_id = :'order_id'::uuid", order_id=order_id)
+            " FROM events WHERE order_id = :'order_id'::uuid",
+            order_id=order_id,
+        )
         lengths = sorted(e["n"] for e in events)
         assert lengths == list(range(2, len(final) + 1)), (
             f"order {order_id}: {len(final) - 1} transitions but events for {lengths} (expected one per "
-            f"transition: a change without its event, or an event without its change)")
+            f"transition: a change without its event, or an event without its change)"
+        )
         event_ids += [e["id"] for e in events]
         transitions_total += len(final) - 1
     return {"orders": len(by_order), "changes": transitions_total, "event_ids": event_ids}

@@ -24,8 +24,12 @@ BODY_ENDPOINTS: list[tuple[str, str, Callable[[str, str], str], dict[str, str]]]
     ("put payment", "PUT", lambda m, o: f"{ORDERS}/{o}/payments/p1", {}),
     ("put shipping", "PUT", lambda m, o: f"{ORDERS}/{o}/shippings/s1", {}),
     ("post notification", "POST", lambda m, o: f"{ORDERS}/{o}/notifications", {}),
-    ("put configuration", "PUT",
-     lambda m, o: f"/api/v1/configuration/merchants/{m}/channels/web/configurations/c1", {}),
+    (
+        "put configuration",
+        "PUT",
+        lambda m, o: f"/api/v1/configuration/merchants/{m}/channels/web/configurations/c1",
+        {},
+    ),
 ]
 
 
@@ -40,8 +44,15 @@ def unchanged(api: Api, order: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("name", "method", "path", "headers"), BODY_ENDPOINTS, ids=[e[0] for e in BODY_ENDPOINTS])
-def test_unreadable_bodies(api: Api, merchant: Merchant, healthy, name: str, method: str,
-                           path: Callable[[str, str], str], headers: dict[str, str]) -> None:
+def test_unreadable_bodies(
+    api: Api,
+    merchant: Merchant,
+    healthy,
+    name: str,
+    method: str,
+    path: Callable[[str, str], str],
+    headers: dict[str, str],
+) -> None:
     order = create_order(api)
     target = path(merchant.id, order["id"])
     cases: list[tuple[str, bytes, str, int]] = [
@@ -57,8 +68,7 @@ def test_unreadable_bodies(api: Api, merchant: Merchant, healthy, name: str, met
         ("2 MiB", b'{"reference": "' + b"x" * (2 * 1024 * 1024) + b'"}', "application/json", 413),
     ]
     for case, body, content_type, status in cases:
-        response = api.request(method, target, data=body,
-                               headers={**headers, "Content-Type": content_type or None})
+        response = api.request(method, target, data=body, headers={**headers, "Content-Type": content_type or None})
         assert_problem(response, status)
         assert response.json().get("status") == status, case
     unchanged(api, order)
@@ -143,8 +153,11 @@ BAD_NOTIFICATIONS: list[tuple[str, dict[str, Any], str]] = [
     ("pointer trailing tilde", {**POINTER, "scope": "/a~"}, "scope"),
     ("schema if", {**POINTER, "schema": {"if": {"const": 1}}}, "schema.if"),
     ("schema format not a string", {**POINTER, "schema": {"format": 1}}, "schema.format"),
-    ("schema additionalProperties", {**POINTER, "schema": {"additionalProperties": False}},
-     "schema.additionalProperties"),
+    (
+        "schema additionalProperties",
+        {**POINTER, "schema": {"additionalProperties": False}},
+        "schema.additionalProperties",
+    ),
     ("schema $ref", {**POINTER, "schema": {"$ref": "#/x"}}, "schema.$ref"),
     ("schema not an object", {**POINTER, "schema": "captured"}, "schema"),
     ("schema minimum not a number", {**POINTER, "schema": {"minimum": "1"}}, "schema.minimum"),
@@ -160,14 +173,14 @@ BAD_NOTIFICATIONS: list[tuple[str, dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(("case", "notification", "field"), BAD_NOTIFICATIONS, ids=[c[0] for c in BAD_NOTIFICATIONS])
-def test_bad_notification_is_400_with_its_field(api: Api, healthy, case: str, notification: dict,
-                                                field: str) -> None:
+def test_bad_notification_is_400_with_its_field(api: Api, healthy, case: str, notification: dict, field: str) -> None:
     order = create_order(api)
     problem = assert_problem(api.post(f"{ORDERS}/{order['id']}/notifications", json=notification), 400)
     assert problem.get("field") == field, problem
     # In a payment's list the field is nested under its index.
-    response = api.put(f"{ORDERS}/{order['id']}/payments/p1",
-                       json={"state": "new", "notifications": [SIMPLE, notification]})
+    response = api.put(
+        f"{ORDERS}/{order['id']}/payments/p1", json={"state": "new", "notifications": [SIMPLE, notification]}
+    )
     problem = assert_problem(response, 400)
     assert problem.get("field") == f"notifications[1].{field}", problem
     unchanged(api, order)
@@ -186,11 +199,16 @@ def test_nested_unsupported_schema_keyword_is_400(api: Api, healthy) -> None:
 def test_supported_schema_keywords_are_accepted(api: Api) -> None:
     order = create_order(api)
     schema = {
-        "type": ["string", "number", "object", "array"], "not": {"const": "x"},
-        "allOf": [True], "anyOf": [{"enum": ["a", 1]}, {"minLength": 1, "maxLength": 9, "pattern": "^a"},
-                                   {"minimum": 0, "maximum": 9, "exclusiveMinimum": -1, "exclusiveMaximum": 10},
-                                   {"properties": {"a": {"const": 1}}, "required": ["a"]},
-                                   {"items": {"type": "string"}, "minItems": 1, "maxItems": 3}],
+        "type": ["string", "number", "object", "array"],
+        "not": {"const": "x"},
+        "allOf": [True],
+        "anyOf": [
+            {"enum": ["a", 1]},
+            {"minLength": 1, "maxLength": 9, "pattern": "^a"},
+            {"minimum": 0, "maximum": 9, "exclusiveMinimum": -1, "exclusiveMaximum": 10},
+            {"properties": {"a": {"const": 1}}, "required": ["a"]},
+            {"items": {"type": "string"}, "minItems": 1, "maxItems": 3},
+        ],
         "oneOf": [True, False],
     }
     response = api.post(f"{ORDERS}/{order['id']}/notifications", json={**POINTER, "schema": schema})
@@ -204,9 +222,15 @@ def test_supported_schema_keywords_are_accepted(api: Api) -> None:
 def test_unknown_routes_are_404(api: Api, healthy) -> None:
     order = create_order(api)
     oid = order["id"]
-    for path in ("/api/v0/checkout/order", f"{ORDERS}/{oid}/bogus", f"{ORDERS}/{oid}/payments",
-                 f"{ORDERS}/{oid}/state/x", f"{ORDERS}/{oid}/notifications/n/x", "/api/v2/orders",
-                 "/api/v1/configuration/merchants/m/channels/web"):
+    for path in (
+        "/api/v0/checkout/order",
+        f"{ORDERS}/{oid}/bogus",
+        f"{ORDERS}/{oid}/payments",
+        f"{ORDERS}/{oid}/state/x",
+        f"{ORDERS}/{oid}/notifications/n/x",
+        "/api/v2/orders",
+        "/api/v1/configuration/merchants/m/channels/web",
+    ):
         assert_problem(api.get(path), 404)
         assert_problem(api.post(path, json={}), 404)
     healthy()

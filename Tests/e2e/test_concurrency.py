@@ -57,8 +57,12 @@ def test_concurrent_state_changes_are_serialised(api: Api, merchant: Merchant, h
     url = f"{api.base_url}{ORDERS}/{oid}/state"
     targets = ["processing" if i % 2 == 0 else "checkout" for i in range(50)]
 
-    responses = burst(len(targets), lambda i, session: session.put(
-        url, json={"currentStatus": targets[i]}, headers=merchant.auth_headers(), timeout=TIMEOUT))
+    responses = burst(
+        len(targets),
+        lambda i, session: session.put(
+            url, json={"currentStatus": targets[i]}, headers=merchant.auth_headers(), timeout=TIMEOUT
+        ),
+    )
 
     codes = [r.status_code for r in responses]
     assert set(codes) <= {200, 409}, f"unexpected statuses: {sorted(set(codes))}: {responses[0].text[:300]}"
@@ -103,8 +107,9 @@ def uuid7_millis(event_id: str) -> int:
     return int(event_id.replace("-", "")[:12], 16)
 
 
-def test_a_change_that_waited_is_not_stamped_before_the_change_it_follows(api: Api, merchant: Merchant,
-                                                                          healthy) -> None:
+def test_a_change_that_waited_is_not_stamped_before_the_change_it_follows(
+    api: Api, merchant: Merchant, healthy
+) -> None:
     """A change applied after another never carries an earlier time: `lastModified` is never older
     than the last transition, and events sorted by time (`created_at`, UUIDv7 `event_id`: what
     "newest first" of the events API uses) are in the order their changes were applied.
@@ -117,17 +122,27 @@ def test_a_change_that_waited_is_not_stamped_before_the_change_it_follows(api: A
     for delay in (0.03, 0.06, 0.1):
         order = create_order(api)
         oid = order["id"]
-        for notification in ({"url": HOOK, "scope": {"state": ["processing"]}},
-                             {"url": HOOK, "scope": {"payment": True}}):
+        for notification in (
+            {"url": HOOK, "scope": {"state": ["processing"]}},
+            {"url": HOOK, "scope": {"payment": True}},
+        ):
             assert api.post(f"{ORDERS}/{oid}/notifications", json=notification).status_code == 201
 
         def send(index: int, session: requests.Session) -> requests.Response:
             if index == 0:
-                return session.put(f"{api.base_url}{ORDERS}/{oid}/payments/p1", json=big,
-                                   headers=merchant.auth_headers(), timeout=TIMEOUT)
+                return session.put(
+                    f"{api.base_url}{ORDERS}/{oid}/payments/p1",
+                    json=big,
+                    headers=merchant.auth_headers(),
+                    timeout=TIMEOUT,
+                )
             time.sleep(delay)  # the slow request is (usually) being parsed by now
-            return session.put(f"{api.base_url}{ORDERS}/{oid}/state", json={"currentStatus": "processing"},
-                               headers=merchant.auth_headers(), timeout=TIMEOUT)
+            return session.put(
+                f"{api.base_url}{ORDERS}/{oid}/state",
+                json={"currentStatus": "processing"},
+                headers=merchant.auth_headers(),
+                timeout=TIMEOUT,
+            )
 
         slow, quick = burst(2, send)
         assert (slow.status_code, quick.status_code) == (201, 200), (slow.text[:200], quick.text[:200])
@@ -140,15 +155,15 @@ def test_a_change_that_waited_is_not_stamped_before_the_change_it_follows(api: A
         final = api.get(f"{ORDERS}/{oid}").json()
         last_transition = final["state"]["transitions"][-1]["timeStamp"]
         if final["lastModified"] < last_transition:
-            problems.append(f"lastModified {final['lastModified']} is older than the last transition"
-                            f" {last_transition}")
+            problems.append(f"lastModified {final['lastModified']} is older than the last transition {last_transition}")
         first, second = (by_scope[scope] for scope in applied)
         if datetime.fromisoformat(second["created_at"]) < datetime.fromisoformat(first["created_at"]):
-            problems.append(f"{second['scope']} was applied after {first['scope']} but its event was created"
-                            f" earlier ({second['created_at']} < {first['created_at']})")
+            problems.append(
+                f"{second['scope']} was applied after {first['scope']} but its event was created"
+                f" earlier ({second['created_at']} < {first['created_at']})"
+            )
         if uuid7_millis(second["event_id"]) < uuid7_millis(first["event_id"]):
-            problems.append(f"{second['scope']} was applied after {first['scope']} but its UUIDv7 event id is"
-                            " older")
+            problems.append(f"{second['scope']} was applied after {first['scope']} but its UUIDv7 event id is older")
     assert not problems, "; ".join(problems)
     healthy()
 
@@ -160,11 +175,19 @@ def test_concurrent_payment_upserts_lose_nothing(api: Api, merchant: Merchant, h
     assert registered.status_code == 201, registered.text
     count = 25
 
-    responses = burst(count, lambda i, session: session.put(
-        f"{api.base_url}{ORDERS}/{oid}/payments/p{i}", json={"state": "new", "amount": i},
-        headers=merchant.auth_headers(), timeout=TIMEOUT))
+    responses = burst(
+        count,
+        lambda i, session: session.put(
+            f"{api.base_url}{ORDERS}/{oid}/payments/p{i}",
+            json={"state": "new", "amount": i},
+            headers=merchant.auth_headers(),
+            timeout=TIMEOUT,
+        ),
+    )
 
-    assert [r.status_code for r in responses] == [201] * count, [r.text[:200] for r in responses if r.status_code != 201]
+    assert [r.status_code for r in responses] == [201] * count, [
+        r.text[:200] for r in responses if r.status_code != 201
+    ]
     final = api.get(f"{ORDERS}/{oid}").json()
     assert sorted(p["id"] for p in final["payments"]) == sorted(f"p{i}" for i in range(count))
     events = order_events(oid)
@@ -177,8 +200,12 @@ def test_concurrent_registrations_of_one_id_register_it_once(api: Api, merchant:
     order = create_order(api)
     oid = order["id"]
     body = {"id": "only-once", "scope": "/payments", "invoke": HOOK}
-    responses = burst(10, lambda i, session: session.post(
-        f"{api.base_url}{ORDERS}/{oid}/notifications", json=body, headers=merchant.auth_headers(), timeout=TIMEOUT))
+    responses = burst(
+        10,
+        lambda i, session: session.post(
+            f"{api.base_url}{ORDERS}/{oid}/notifications", json=body, headers=merchant.auth_headers(), timeout=TIMEOUT
+        ),
+    )
     codes = sorted(r.status_code for r in responses)
     assert codes == [201] + [409] * 9, codes
     listed = api.get(f"{ORDERS}/{oid}/notifications").json()
@@ -188,10 +215,15 @@ def test_concurrent_registrations_of_one_id_register_it_once(api: Api, merchant:
 
 def test_concurrent_puts_of_one_new_configuration_create_it_once(api: Api, merchant: Merchant, healthy) -> None:
     path = f"/api/v1/configuration/merchants/{merchant.id}/channels/web/configurations/c1"
-    responses = burst(10, lambda i, session: session.put(
-        api.base_url + path, json={"n": i, "order": {"notifications": [
-            {"url": f"{HOOK}/{i}", "scope": {"state": ["processing"]}}]}},
-        headers=merchant.auth_headers(), timeout=TIMEOUT))
+    responses = burst(
+        10,
+        lambda i, session: session.put(
+            api.base_url + path,
+            json={"n": i, "order": {"notifications": [{"url": f"{HOOK}/{i}", "scope": {"state": ["processing"]}}]}},
+            headers=merchant.auth_headers(),
+            timeout=TIMEOUT,
+        ),
+    )
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] * 9 + [201], codes
     stored = api.get(path).json()

@@ -17,8 +17,9 @@ def config_path(merchant_id: str, channel: str, configuration_id: str) -> str:
     return f"/api/v1/configuration/merchants/{merchant_id}/channels/{channel}/configurations/{configuration_id}"
 
 
-def put_configuration(api: Api, channel: str, configuration_id: str, document: dict[str, Any],
-                      status: int | None = None) -> dict[str, Any]:
+def put_configuration(
+    api: Api, channel: str, configuration_id: str, document: dict[str, Any], status: int | None = None
+) -> dict[str, Any]:
     assert api.merchant is not None
     response = api.put(config_path(api.merchant.id, channel, configuration_id), json=document)
     expected = (status,) if status else (200, 201)
@@ -40,8 +41,12 @@ def notification_urls(order: dict[str, Any]) -> list[str]:
 def test_put_get_replace_delete(api: Api, merchant: Merchant, healthy) -> None:
     path = config_path(merchant.id, "web", "psp-1")
     assert_problem(api.get(path), 404)
-    document = {"id": "psp-1", "adapter": {"publicUrl": "https://psp.example", "internalUrl": HOOK},
-                "order": {"notifications": [simple()]}, "extra": {"kept": [1, 2]}}
+    document = {
+        "id": "psp-1",
+        "adapter": {"publicUrl": "https://psp.example", "internalUrl": HOOK},
+        "order": {"notifications": [simple()]},
+        "extra": {"kept": [1, 2]},
+    }
 
     created = api.put(path, json=document)
     assert created.status_code == 201, created.text
@@ -69,8 +74,11 @@ def test_configurations_are_per_channel(api: Api, merchant: Merchant) -> None:
     put_configuration(api, "web", "c1", {"order": {"notifications": []}}, 201)
     assert_problem(api.get(config_path(merchant.id, "app", "c1")), 404)
     put_configuration(api, "app", "c1", {"adapter": {"internalUrl": HOOK}}, 201)
-    assert api.get(config_path(merchant.id, "web", "c1")).json() == {"order": {"notifications": []},
-                                                                      "id": "c1", "active": True}
+    assert api.get(config_path(merchant.id, "web", "c1")).json() == {
+        "order": {"notifications": []},
+        "id": "c1",
+        "active": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -80,21 +88,36 @@ def test_configurations_are_per_channel(api: Api, merchant: Merchant) -> None:
         ({"active": "yes"}, "active"),
         ({"order": []}, "order"),
         ({"order": {"notifications": {"url": HOOK}}}, "order.notifications"),
-        ({"order": {"notifications": [{"url": "ftp://127.0.0.1/x", "scope": {"payment": True}}]}},
-         "order.notifications[0].url"),
-        ({"order": {"notifications": [simple(), {"url": "http://user:pw@127.0.0.1:9/", "scope": {"payment": True}}]}},
-         "order.notifications[1].url"),
-        ({"order": {"notifications": [{**simple(), "headers": {"Host": "example.com"}}]}},
-         "order.notifications[0].headers.Host"),
+        (
+            {"order": {"notifications": [{"url": "ftp://127.0.0.1/x", "scope": {"payment": True}}]}},
+            "order.notifications[0].url",
+        ),
+        (
+            {
+                "order": {
+                    "notifications": [simple(), {"url": "http://user:pw@127.0.0.1:9/", "scope": {"payment": True}}]
+                }
+            },
+            "order.notifications[1].url",
+        ),
+        (
+            {"order": {"notifications": [{**simple(), "headers": {"Host": "example.com"}}]}},
+            "order.notifications[0].headers.Host",
+        ),
         ({"order": {"notifications": [{"scope": "no-slash", "invoke": HOOK}]}}, "order.notifications[0].scope"),
-        ({"order": {"notifications": [{"scope": "/a", "schema": {"contains": {}}, "invoke": HOOK}]}},
-         "order.notifications[0].schema.contains"),
-        ({"order": {"notifications": [{"url": HOOK, "scope": {"state": ["shipped"]}}]}},
-         "order.notifications[0].scope.state[0]"),
+        (
+            {"order": {"notifications": [{"scope": "/a", "schema": {"contains": {}}, "invoke": HOOK}]}},
+            "order.notifications[0].schema.contains",
+        ),
+        (
+            {"order": {"notifications": [{"url": HOOK, "scope": {"state": ["shipped"]}}]}},
+            "order.notifications[0].scope.state[0]",
+        ),
     ],
 )
-def test_bad_configuration_is_400_and_not_stored(api: Api, merchant: Merchant, healthy, document: dict,
-                                                  field: str) -> None:
+def test_bad_configuration_is_400_and_not_stored(
+    api: Api, merchant: Merchant, healthy, document: dict, field: str
+) -> None:
     path = config_path(merchant.id, "web", "bad")
     problem = assert_problem(api.put(path, json=document), 400)
     assert problem.get("field") == field, problem
@@ -139,10 +162,20 @@ def test_bad_body_is_400_or_415(api: Api, merchant: Merchant, healthy) -> None:
 
 def test_active_configurations_are_copied_onto_new_orders_of_their_channel(api: Api) -> None:
     before = create_order(api, "web")
-    put_configuration(api, "web", "c1", {"order": {"notifications": [
-        simple("/c1-state"),
-        {"id": "c1-ptr", "scope": "/payments", "invoke": "http://127.0.0.1:9/c1-ptr/{order_id}"},
-    ]}}, 201)
+    put_configuration(
+        api,
+        "web",
+        "c1",
+        {
+            "order": {
+                "notifications": [
+                    simple("/c1-state"),
+                    {"id": "c1-ptr", "scope": "/payments", "invoke": "http://127.0.0.1:9/c1-ptr/{order_id}"},
+                ]
+            }
+        },
+        201,
+    )
     put_configuration(api, "web", "c2", {"active": False, "order": {"notifications": [simple("/c2")]}}, 201)
     put_configuration(api, "web", "c3", {"adapter": {"internalUrl": HOOK}}, 201)  # no notifications
     put_configuration(api, "app", "c4", {"order": {"notifications": [simple("/c4")]}}, 201)
@@ -162,8 +195,10 @@ def test_active_configurations_are_copied_onto_new_orders_of_their_channel(api: 
     pay = api.put(f"{ORDERS}/{order['id']}/payments/p1", json={"state": "new"})
     assert pay.status_code == 201, pay.text
     events = order_events(order["id"])
-    assert [(e["scope"], e["notification_id"]) for e in events] == [("state.processing", ids[0]),
-                                                                    ("/payments", "c1-ptr")]
+    assert [(e["scope"], e["notification_id"]) for e in events] == [
+        ("state.processing", ids[0]),
+        ("/payments", "c1-ptr"),
+    ]
     assert events[1]["request_url"] == f"http://127.0.0.1:9/c1-ptr/{order['id']}"
     assert order_events(before["id"]) == []
 

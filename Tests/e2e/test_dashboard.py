@@ -20,8 +20,9 @@ from tools_e2e import fire, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "dashboard"
-HOSTILE_BODY = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
-                '<b id="injected">not bold</b> & done')
+HOSTILE_BODY = (
+    '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b id="injected">not bold</b> & done'
+)
 
 
 # ---- the files and how nginx serves them ------------------------------------------------------
@@ -37,8 +38,7 @@ def test_the_page_is_served_with_a_strict_content_security_policy(base_url: str)
     assert policy["frame-ancestors"] == "'none'" and policy["base-uri"] == "'none'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers.get("X-Request-Id")
-    for name, media in [("app.js", "text/javascript"), ("views/event.js", "text/javascript"),
-                        ("app.css", "text/css")]:
+    for name, media in [("app.js", "text/javascript"), ("views/event.js", "text/javascript"), ("app.css", "text/css")]:
         part = requests.get(f"{base_url}/dashboard/{name}", timeout=TIMEOUT)
         assert part.status_code == 200 and part.headers["Content-Type"].startswith(media), (name, part.headers)
         assert part.text == (DASHBOARD / name).read_text()
@@ -53,14 +53,24 @@ def test_no_file_parses_markup_or_loads_from_another_host() -> None:
     assert {p.suffix for p in files} == {".html", ".css", ".js"}, files
     for path in files:
         text = path.read_text()
-        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
-                     "setAttribute('on", 'setAttribute("on'):
+        for sink in (
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "new Function",
+            "setAttribute('on",
+            'setAttribute("on',
+        ):
             assert sink not in text, f"{path.relative_to(ROOT)} uses {sink}"
-        assert not re.search(r"\b(localStorage|document\.cookie)\s*[.\[=]", text), f"{path.relative_to(ROOT)} stores elsewhere"
+        assert not re.search(r"\b(localStorage|document\.cookie)\s*[.\[=]", text), (
+            f"{path.relative_to(ROOT)} stores elsewhere"
+        )
         for url in re.findall(r"\b(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s'\"`)]*", text):
             assert url == "http://www.w3.org/2000/svg", f"{path.relative_to(ROOT)} names another host: {url}"
     html = (DASHBOARD / "index.html").read_text()
-    assert "<script type=\"module\" src=\"app.js\"></script>" in html and "style=" not in html
+    assert '<script type="module" src="app.js"></script>' in html and "style=" not in html
 
 
 # ---- the browser -----------------------------------------------------------------------------
@@ -114,7 +124,8 @@ def test_sign_in_shows_the_overview_chart(page: Page, scene: Scene) -> None:
     assert page.css("#who-merchant")[0].text == scene.merchant.id
     # Where the credentials are: this tab's sessionStorage only.
     stored = page.driver.execute_script(
-        "return [sessionStorage.getItem('notify.token'), localStorage.length, document.cookie, location.href]")
+        "return [sessionStorage.getItem('notify.token'), localStorage.length, document.cookie, location.href]"
+    )
     assert stored[0] == scene.merchant.token and stored[1] == 0 and stored[2] == ""
     assert scene.merchant.token not in stored[3]
     bars = {rect.get_attribute("class") for rect in page.css("svg.chart rect")}
@@ -125,8 +136,10 @@ def test_sign_in_shows_the_overview_chart(page: Page, scene: Scene) -> None:
 
 def test_events_show_delivered_failed_and_pending_at_a_glance(page: Page, scene: Scene) -> None:
     page.go("#/events")
-    rows = page.wait(lambda: page.css("table.events tbody tr") if len(page.css("table.events tbody tr")) == 3
-                     else None, "three events")
+    rows = page.wait(
+        lambda: page.css("table.events tbody tr") if len(page.css("table.events tbody tr")) == 3 else None,
+        "three events",
+    )
     by_id = {row.get_attribute("data-event-id"): row for row in rows}
     assert list(by_id) == [scene.hostile_event, scene.failed_event, scene.ok_event], "newest first"
     assert by_id[scene.ok_event].find_element("css selector", ".badge").text.endswith("succeeded")
@@ -139,12 +152,16 @@ def test_events_show_delivered_failed_and_pending_at_a_glance(page: Page, scene:
 
     page.css("#event-filters select[name=status]")[0].send_keys("failed")
     page.css("#event-filters button[type=submit]")[0].click()
-    page.wait(lambda: [r.get_attribute("data-event-id") for r in page.css("table.events tbody tr")]
-              == [scene.failed_event], "only the failed event")
+    page.wait(
+        lambda: [r.get_attribute("data-event-id") for r in page.css("table.events tbody tr")] == [scene.failed_event],
+        "only the failed event",
+    )
     assert "status=failed" in page.driver.current_url
     page.go("#/events?orderId=" + scene.ok_order)
-    page.wait(lambda: [r.get_attribute("data-event-id") for r in page.css("table.events tbody tr")]
-              == [scene.ok_event], "only the order's event")
+    page.wait(
+        lambda: [r.get_attribute("data-event-id") for r in page.css("table.events tbody tr")] == [scene.ok_event],
+        "only the order's event",
+    )
     assert page.css("#event-filters input[name=orderId]")[0].get_attribute("value") == scene.ok_order
 
 
@@ -191,22 +208,30 @@ def test_a_network_failure_says_so(page: Page, scene: Scene) -> None:
     page.go("#/")
     page.wait(lambda: page.css("svg.chart"), "the overview")
     page.driver.execute_cdp_cmd("Network.enable", {})
-    page.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
-        "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    page.driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     try:
         page.go("#/events?status=pending")
         page.wait(lambda: "Cannot reach the Notify service" in page.banner(), "the network error message")
         page.shot("network-error")
     finally:
-        page.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
-            "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        page.driver.execute_cdp_cmd(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
     page.go("#/events")
     page.wait(lambda: page.css("table.events tbody tr") and not page.banner(), "events again")
 
 
 def test_the_console_shows_no_policy_violation_or_script_error(page: Page, scene: Scene) -> None:
-    for hash_path, ready in [("#/", "svg.chart"), ("#/events", "table.events"),
-                             ("#/events/" + scene.hostile_event, "pre.body"), ("#/recover", "#recover")]:
+    for hash_path, ready in [
+        ("#/", "svg.chart"),
+        ("#/events", "table.events"),
+        ("#/events/" + scene.hostile_event, "pre.body"),
+        ("#/recover", "#recover"),
+    ]:
         page.go(hash_path)
         page.wait(lambda: page.css(ready), hash_path)
     errors = page.console_errors()

@@ -79,12 +79,19 @@ def test_pause_holds_a_destinations_events_and_resume_delivers_them(page: Page, 
     assert [r.path for r in scene.first.received()] == ["/a"], "nothing reaches a paused destination"
 
     page.go("#/events?destinationId=" + scene.first_destination)
-    page.wait(lambda: [r.get_attribute("data-event-id") for r in page.css("table.events tbody tr")]
-              == [waiting, scene.first_event], "the paused destination's events")
+    page.wait(
+        lambda: (
+            [r.get_attribute("data-event-id") for r in page.css("table.events tbody tr")]
+            == [waiting, scene.first_event]
+        ),
+        "the paused destination's events",
+    )
 
     page.go("#/destinations")
-    button = page.wait(lambda: row(page, scene.first_destination).find_element(
-        "css selector", "button[data-action=resume]"), "the Resume button")
+    button = page.wait(
+        lambda: row(page, scene.first_destination).find_element("css selector", "button[data-action=resume]"),
+        "the Resume button",
+    )
     button.click()
     page.wait(lambda: row(page, scene.first_destination).get_attribute("data-status") == "healthy", "healthy again")
     event = wait_for_event(scene.api, waiting, lambda e: e["status"] == "succeeded", what="delivered after resume")
@@ -100,8 +107,12 @@ def test_recover_retries_the_failed_events_of_a_window(page: Page, scene: Scene)
     form.find_element("css selector", "button[type=submit]").click()
     result = page.wait(lambda: page.css("#recover-result .done"), "the recover result")[0]
     assert result.text.startswith("Queued 1 event for a retry."), result.text
-    event = wait_for_event(scene.api, scene.failed_event, lambda e: e["attemptCount"] == 2 and e["status"] == "failed",
-                           what="a second, manual attempt")
+    event = wait_for_event(
+        scene.api,
+        scene.failed_event,
+        lambda e: e["attemptCount"] == 2 and e["status"] == "failed",
+        what="a second, manual attempt",
+    )
     assert [a["trigger"] for a in event["attempts"]] == ["automatic", "manual"], summary(event)
     page.shot("recover")
 

@@ -40,8 +40,9 @@ TIMEOUT_SECONDS = float(os.environ.get("NOTIFY_DELIVERY_TIMEOUT") or 15)
 
 def seconds_between(earlier: str, later: str) -> float:
     """Seconds from one RFC 3339 timestamp of the API to another."""
-    return (datetime.fromisoformat(later.replace("Z", "+00:00"))
-            - datetime.fromisoformat(earlier.replace("Z", "+00:00"))).total_seconds()
+    return (
+        datetime.fromisoformat(later.replace("Z", "+00:00")) - datetime.fromisoformat(earlier.replace("Z", "+00:00"))
+    ).total_seconds()
 
 
 def attempted(event: dict[str, Any]) -> bool:
@@ -53,21 +54,31 @@ def attempted(event: dict[str, Any]) -> bool:
 
 def test_verifier_reproduces_standard_webhooks_test_vector() -> None:
     """The verifier used below is right: it reproduces the Standard Webhooks reference vector."""
-    assert webhook_signature(
-        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
-        b'{"test": 2432232314}',
-    ) == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert (
+        webhook_signature(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            b'{"test": 2432232314}',
+        )
+        == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
 
 
 def test_completed_order_reaches_receiver_with_documented_body_headers_and_signature(
-        api: Api, merchant: Merchant, receiver: Receiver) -> None:
+    api: Api, merchant: Merchant, receiver: Receiver
+) -> None:
     url = receiver.url_for("/hook?source=notify")
     order_id = new_order(api)
-    notification = register(api, order_id, {
-        "url": url,
-        "scope": {"state": ["completed"]},
-        "headers": {"X-Shop": "e2e-shop", "Authorization": "Bearer receiver-secret"},
-    })
+    notification = register(
+        api,
+        order_id,
+        {
+            "url": url,
+            "scope": {"state": ["completed"]},
+            "headers": {"X-Shop": "e2e-shop", "Authorization": "Bearer receiver-secret"},
+        },
+    )
     for status in ("processing", "accepted"):
         put_state(api, order_id, status)
     before = time.time()
@@ -120,7 +131,8 @@ def test_completed_order_reaches_receiver_with_documented_body_headers_and_signa
 
 
 def test_500_then_200_retries_after_about_5_seconds_with_the_same_webhook_id(
-        api: Api, merchant: Merchant, receiver: Receiver) -> None:
+    api: Api, merchant: Merchant, receiver: Receiver
+) -> None:
     def first_fails(request: ReceivedRequest) -> tuple[int, str, dict[str, str]]:
         return (500, "try again", {}) if len(receiver.received()) == 1 else (200, "thanks", {})
 

@@ -39,8 +39,9 @@ def destination_of(api: Api, event_id: str) -> dict[str, Any]:
     return response.json()
 
 
-def wait_destination(api: Api, destination_id: str, until: Callable[[dict[str, Any]], bool],
-                     timeout: float = 10.0) -> dict[str, Any]:
+def wait_destination(
+    api: Api, destination_id: str, until: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         destination = api.get(f"{DESTINATIONS}/{destination_id}").json()
@@ -82,8 +83,9 @@ def test_an_event_creates_its_destination_and_the_api_shows_it(api: Api, receive
     assert api.get(DESTINATIONS, params={"status": "open"}).json()["data"] == []
     by_destination = api.get(EVENTS, params={"destinationId": destination["id"]}).json()
     assert {e["id"] for e in by_destination["data"]} == {event_id, second_id}
-    assert api.get("/api/v1/events", params={"destination_id": destination["id"]}).json()["pagination"][
-        "totalSize"] == 2
+    assert (
+        api.get("/api/v1/events", params={"destination_id": destination["id"]}).json()["pagination"]["totalSize"] == 2
+    )
 
 
 def test_destination_input_errors_are_problems(api: Api) -> None:
@@ -99,7 +101,8 @@ def test_destination_input_errors_are_problems(api: Api) -> None:
 
 
 def test_another_merchant_can_neither_see_nor_pause_nor_recover(
-        api: Api, receiver: Receiver, merchant_factory: Callable[[], Merchant], base_url: str) -> None:
+    api: Api, receiver: Receiver, merchant_factory: Callable[[], Merchant], base_url: str
+) -> None:
     _, event_id = fire(api, receiver.url_for())
     receiver.wait_for(1)
     destination = destination_of(api, event_id)
@@ -109,8 +112,9 @@ def test_another_merchant_can_neither_see_nor_pause_nor_recover(
     assert other.get(DESTINATIONS).json()["data"] == []
     assert other.get(EVENTS, params={"destinationId": destination["id"]}).json()["data"] == []
     since = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
-    recovered = other.post(f"{EVENTS}/retry", json={"since": since, "status": "succeeded",
-                                                    "destinationId": destination["id"]})
+    recovered = other.post(
+        f"{EVENTS}/retry", json={"since": since, "status": "succeeded", "destinationId": destination["id"]}
+    )
     assert recovered.status_code == 202, recovered.text
     assert recovered.json() == {"queued": 0, "more": False}
     assert destination_of(api, event_id)["status"] == "healthy"
@@ -156,7 +160,8 @@ def test_pause_holds_everything_and_resume_delivers_each_once(api: Api, receiver
 
 
 def test_breaker_opens_after_five_failures_and_a_good_probe_closes_it(
-        api: Api, receiver: Receiver, own_sweep: Callable[..., Sweep]) -> None:
+    api: Api, receiver: Receiver, own_sweep: Callable[..., Sweep]
+) -> None:
     own_sweep(NOTIFY_RETRY_SCHEDULE=FAST_RETRIES)
     receiver.respond(503)
     _, first = fire(api, receiver.url_for())
@@ -178,7 +183,8 @@ def test_breaker_opens_after_five_failures_and_a_good_probe_closes_it(
 
 
 def test_a_failed_probe_doubles_the_wait_and_spends_no_attempt(
-        api: Api, receiver: Receiver, own_sweep: Callable[..., Sweep]) -> None:
+    api: Api, receiver: Receiver, own_sweep: Callable[..., Sweep]
+) -> None:
     own_sweep(NOTIFY_RETRY_SCHEDULE=FAST_RETRIES, NOTIFY_BREAKER_FAILURES="2")
     receiver.respond(500)
     _, event_id = fire(api, receiver.url_for())
@@ -187,7 +193,8 @@ def test_a_failed_probe_doubles_the_wait_and_spends_no_attempt(
     receiver.wait_for(3, timeout=10)  # the first probe, about 5 s later, fails too
     probed = wait_destination(api, destination_id, lambda d: d["consecutiveFailures"] == 3)
     first_wait = datetime.fromisoformat(probed["nextProbeAt"].replace("Z", "+00:00")) - datetime.fromisoformat(
-        probed["lastFailureAt"].replace("Z", "+00:00"))
+        probed["lastFailureAt"].replace("Z", "+00:00")
+    )
     assert 9 <= first_wait.total_seconds() <= 11, probed
     event = get_event(api, event_id)
     assert event["status"] == "pending" and event["attemptCount"] == 3
@@ -210,8 +217,7 @@ def test_retry_after_holds_the_destination(api: Api, receiver: Receiver, own_swe
     wait_for_event(api, event_id, lambda e: e["status"] == "succeeded")
 
 
-def test_gone_fails_the_event_after_one_attempt(
-        api: Api, receiver: Receiver, own_sweep: Callable[..., Sweep]) -> None:
+def test_gone_fails_the_event_after_one_attempt(api: Api, receiver: Receiver, own_sweep: Callable[..., Sweep]) -> None:
     own_sweep(NOTIFY_RETRY_SCHEDULE=FAST_RETRIES)
     receiver.respond(410, "no such hook")
     _, event_id = fire(api, receiver.url_for())
@@ -222,9 +228,11 @@ def test_gone_fails_the_event_after_one_attempt(
 
 
 def test_a_destination_failing_past_the_limit_is_disabled_and_keeps_its_events(
-        api: Api, receiver: Receiver, own_sweep: Callable[..., Sweep]) -> None:
-    own_sweep(NOTIFY_RETRY_SCHEDULE="0,0.5,0.5,0.5,0.5,0.5,0.5,0.5", NOTIFY_BREAKER_FAILURES="100",
-              NOTIFY_DISABLE_AFTER="2")
+    api: Api, receiver: Receiver, own_sweep: Callable[..., Sweep]
+) -> None:
+    own_sweep(
+        NOTIFY_RETRY_SCHEDULE="0,0.5,0.5,0.5,0.5,0.5,0.5,0.5", NOTIFY_BREAKER_FAILURES="100", NOTIFY_DISABLE_AFTER="2"
+    )
     receiver.respond(500)
     _, first = fire(api, receiver.url_for())
     destination_id = get_event(api, first)["destinationId"]
@@ -247,7 +255,8 @@ def test_a_destination_failing_past_the_limit_is_disabled_and_keeps_its_events(
 
 
 def test_bulk_recover_delivers_each_failed_event_once(
-        api: Api, receiver: Receiver, own_sweep: Callable[..., Sweep]) -> None:
+    api: Api, receiver: Receiver, own_sweep: Callable[..., Sweep]
+) -> None:
     own_sweep(NOTIFY_RETRY_SCHEDULE="0", NOTIFY_BREAKER_FAILURES="1000")
     receiver.respond(500)
     since = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat()

@@ -80,8 +80,9 @@ def order_event_list(api: Api, order_id: str, count: int) -> list[dict[str, Any]
     return page["data"]
 
 
-def wait_event(api: Api, event_id: str, done: Callable[[dict[str, Any]], bool], what: str,
-               timeout: float = WAIT) -> dict[str, Any]:
+def wait_event(
+    api: Api, event_id: str, done: Callable[[dict[str, Any]], bool], what: str, timeout: float = WAIT
+) -> dict[str, Any]:
     """Polls GET .../events/{id} until `done(event)`; fails with the last event after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
@@ -99,9 +100,26 @@ def attempted(event: dict[str, Any]) -> bool:
 
 def assert_event_shape(event: dict[str, Any], merchant: Merchant) -> None:
     """The Event JSON, every member present."""
-    keys = {"id", "createdAt", "merchant", "channel", "orderId", "notificationId", "reference", "adapterId", "scope",
-            "status", "attemptCount", "nextAttemptAt", "timestamp", "statusCode", "responseBody", "error",
-            "attempts", "request"}
+    keys = {
+        "id",
+        "createdAt",
+        "merchant",
+        "channel",
+        "orderId",
+        "notificationId",
+        "reference",
+        "adapterId",
+        "scope",
+        "status",
+        "attemptCount",
+        "nextAttemptAt",
+        "timestamp",
+        "statusCode",
+        "responseBody",
+        "error",
+        "attempts",
+        "request",
+    }
     assert keys <= set(event), f"missing {keys - set(event)}: {event}"
     assert event["merchant"] == merchant.id
     assert uuid.UUID(event["id"]).version == 7, event["id"]
@@ -110,7 +128,8 @@ def assert_event_shape(event: dict[str, Any], merchant: Merchant) -> None:
     assert set(event["request"]) == {"method", "url", "headers"}, event["request"]
     for attempt in event["attempts"]:
         assert set(attempt) == {"id", "timestamp", "statusCode", "responseBody", "durationMs", "error", "trigger"}, (
-            attempt)
+            attempt
+        )
         assert attempt["trigger"] in ("automatic", "manual"), attempt
 
 
@@ -158,9 +177,12 @@ def test_seed_calls_work_as_written(base_url: str, merchant: Merchant, receiver:
     wait_event(api, event["id"], lambda e: e["status"] == "succeeded", "succeeded")
     retried = expect(plain.post(f"{EVENTS}/{event['id']}/retry", headers=headers), 202)
     assert_retried(retried, event["id"], "succeeded")
-    done = wait_event(api, event["id"],
-                      lambda e: e["status"] == "succeeded" and any(a["trigger"] == "manual" for a in e["attempts"]),
-                      "succeeded after the manual retry")
+    done = wait_event(
+        api,
+        event["id"],
+        lambda e: e["status"] == "succeeded" and any(a["trigger"] == "manual" for a in e["attempts"]),
+        "succeeded after the manual retry",
+    )
     assert done["attemptCount"] == 2, done
     assert len(receiver.wait_for(2)) == 2
 
@@ -183,11 +205,28 @@ def mixed_events(api: Api, merchant: Merchant, receiver: Receiver) -> dict[str, 
     web = new_order(api, web_channel)["id"]
     app = new_order(api, app_channel)["id"]
     add_notification(api, web, {"url": ok_hook(receiver, "/state"), "scope": {"state": ["processing"]}})
-    add_notification(api, web, {"id": "pay", "adapterId": adapter, "reference": reference, "scope": "/payments",
-                                "invoke": ok_hook(receiver, "/pay/{order.id}")})
-    add_notification(api, web, {"id": "broken", "adapterId": f"none-{tag}", "scope": "/state/currentStatus",
-                                "schema": {"const": "processing"},
-                                "invoke": "{configuration.adapter.internalUrl}/x"})
+    add_notification(
+        api,
+        web,
+        {
+            "id": "pay",
+            "adapterId": adapter,
+            "reference": reference,
+            "scope": "/payments",
+            "invoke": ok_hook(receiver, "/pay/{order.id}"),
+        },
+    )
+    add_notification(
+        api,
+        web,
+        {
+            "id": "broken",
+            "adapterId": f"none-{tag}",
+            "scope": "/state/currentStatus",
+            "schema": {"const": "processing"},
+            "invoke": "{configuration.adapter.internalUrl}/x",
+        },
+    )
     add_notification(api, app, {"url": DEAD_HOOK, "scope": {"state": ["processing"]}})
     move(api, web, "processing")
     expect(api.put(f"{ORDERS_PATH}/{web}/payments/p1", json={"state": "authorized", "amount": 10}), 201)
@@ -201,9 +240,18 @@ def mixed_events(api: Api, merchant: Merchant, receiver: Receiver) -> dict[str, 
     wait_event(api, pay["id"], lambda e: e["status"] == "succeeded", "succeeded")
     app_event = wait_event(api, events[f"state.processing@{app_channel}"]["id"], attempted, "attempted")
     broken = events[f"/state/currentStatus@{web_channel}"]
-    return {"web": web, "app": app, "web_channel": web_channel, "app_channel": app_channel, "adapter": adapter,
-            "reference": reference, "state_web": state_web["id"], "pay": pay["id"], "app_event": app_event,
-            "broken": broken["id"]}
+    return {
+        "web": web,
+        "app": app,
+        "web_channel": web_channel,
+        "app_channel": app_channel,
+        "adapter": adapter,
+        "reference": reference,
+        "state_web": state_web["id"],
+        "pay": pay["id"],
+        "app_event": app_event,
+        "broken": broken["id"],
+    }
 
 
 def test_each_filter_and_their_combinations(api: Api, merchant: Merchant, mixed_events: dict[str, Any]) -> None:
@@ -236,8 +284,14 @@ def test_each_filter_and_their_combinations(api: Api, merchant: Merchant, mixed_
     assert ids(channel=m["web_channel"], status="succeeded") == {m["state_web"], m["pay"]}
     assert ids(adapterId=m["adapter"]) == {m["pay"]}
     assert ids(reference=m["reference"]) == {m["pay"]}
-    assert ids(reference=m["reference"], adapterId=m["adapter"], orderId=m["web"], scope="/payments",
-               status="succeeded", channel=m["web_channel"]) == {m["pay"]}
+    assert ids(
+        reference=m["reference"],
+        adapterId=m["adapter"],
+        orderId=m["web"],
+        scope="/payments",
+        status="succeeded",
+        channel=m["web_channel"],
+    ) == {m["pay"]}
     assert ids(reference=m["reference"], status="pending") == set()
     assert ids(orderId=str(uuid.uuid4())) == set()
     assert ids(channel="no-such-channel") == set()
@@ -260,7 +314,8 @@ def test_v1_aliases_accept_snake_case(api: Api, mixed_events: dict[str, Any]) ->
     assert event_ids(list_events(api, EVENTS_V1, adapter_id=m["adapter"])) == [m["pay"]]
     assert event_ids(list_events(api, EVENTS_V1, orderId=m["app"])) == [m["app_event"]["id"]]
     assert event_ids(list_events(api, EVENTS_V1, order_id=m["web"], adapter_id=m["adapter"], scope="/payments")) == [
-        m["pay"]]
+        m["pay"]
+    ]
     assert event_ids(list_events(api, EVENTS_V1, order_id=m["app"], adapter_id=m["adapter"])) == []
     # the v0 path and the v1 alias answer the same
     assert list_events(api, EVENTS, orderId=m["web"]) == list_events(api, EVENTS_V1, order_id=m["web"])
@@ -358,8 +413,12 @@ def test_unknown_or_malformed_event_ids_are_404(api: Api, base: str) -> None:
 
 def test_wrong_methods_are_405(api: Api) -> None:
     some = str(uuid.uuid4())
-    for method, path, allowed in (("POST", EVENTS, "GET"), ("DELETE", f"{EVENTS}/{some}", "GET"),
-                                  ("GET", f"{EVENTS}/{some}/retry", "POST"), ("PUT", EVENTS_V1, "GET")):
+    for method, path, allowed in (
+        ("POST", EVENTS, "GET"),
+        ("DELETE", f"{EVENTS}/{some}", "GET"),
+        ("GET", f"{EVENTS}/{some}/retry", "POST"),
+        ("PUT", EVENTS_V1, "GET"),
+    ):
         response = api.request(method, path)
         assert_problem(response, 405)
         assert response.headers.get("Allow") == allowed, response.headers
@@ -429,9 +488,12 @@ def test_failed_event_then_manual_retry_succeeds(api: Api, merchant: Merchant, r
     retried = expect(api.post(f"{EVENTS}/{event['id']}/retry"), 202)
     assert_retried(retried, event["id"], "succeeded")
 
-    done = wait_event(api, event["id"],
-                      lambda e: e["status"] == "succeeded" and any(a["trigger"] == "manual" for a in e["attempts"]),
-                      "succeeded by a manual attempt")
+    done = wait_event(
+        api,
+        event["id"],
+        lambda e: e["status"] == "succeeded" and any(a["trigger"] == "manual" for a in e["attempts"]),
+        "succeeded by a manual attempt",
+    )
     assert done["attemptCount"] >= 2 and len(done["attempts"]) == done["attemptCount"], done
     assert done["attempts"][0]["statusCode"] == 418, done
     manual = [a for a in done["attempts"] if a["trigger"] == "manual"]
@@ -456,8 +518,9 @@ def test_retry_of_an_attempt_in_flight_runs_after_it(api: Api, receiver: Receive
     assert event["attemptCount"] == 0, event
     assert_retried(expect(api.post(f"{EVENTS}/{event['id']}/retry"), 202), event["id"], "succeeded")
 
-    done = wait_event(api, event["id"], lambda e: e["attemptCount"] >= 2 and e["status"] == "succeeded",
-                      "attempted twice")
+    done = wait_event(
+        api, event["id"], lambda e: e["attemptCount"] >= 2 and e["status"] == "succeeded", "attempted twice"
+    )
     assert [a["trigger"] for a in done["attempts"]] == ["automatic", "manual"], done
     assert all(a["statusCode"] == 200 and a["responseBody"] == "slow ok" for a in done["attempts"]), done
     first, second = receiver.wait_for(2)[:2]
@@ -470,19 +533,33 @@ def test_retry_of_an_attempt_in_flight_runs_after_it(api: Api, receiver: Receive
 
 
 def test_secret_header_values_are_never_shown(api: Api, receiver: Receiver) -> None:
-    secret_values = {"Authorization": "Bearer tok-" + secrets.token_hex(8), "X-Api-Key": "key-" + secrets.token_hex(8),
-                     "Cookie": "sid=" + secrets.token_hex(8), "X-Auth-Token": "tok2-" + secrets.token_hex(8)}
+    secret_values = {
+        "Authorization": "Bearer tok-" + secrets.token_hex(8),
+        "X-Api-Key": "key-" + secrets.token_hex(8),
+        "Cookie": "sid=" + secrets.token_hex(8),
+        "X-Auth-Token": "tok2-" + secrets.token_hex(8),
+    }
     headers = {**secret_values, "X-Shop": "north"}
     responses = []
 
     order = new_order(api)["id"]
-    created = api.post(f"{ORDERS_PATH}/{order}/notifications",
-                       json={"url": ok_hook(receiver), "headers": headers, "scope": {"state": ["processing"]}})
+    created = api.post(
+        f"{ORDERS_PATH}/{order}/notifications",
+        json={"url": ok_hook(receiver), "headers": headers, "scope": {"state": ["processing"]}},
+    )
     responses.append(created)
     assert expect(created, 201)["headers"] == {**{name: "***" for name in secret_values}, "X-Shop": "north"}
-    responses.append(api.put(f"{ORDERS_PATH}/{order}/payments/p1", json={
-        "state": "authorized", "notifications": [{"id": "psp", "scope": "/payments", "headers": headers,
-                                                  "invoke": ok_hook(receiver, "/psp")}]}))
+    responses.append(
+        api.put(
+            f"{ORDERS_PATH}/{order}/payments/p1",
+            json={
+                "state": "authorized",
+                "notifications": [
+                    {"id": "psp", "scope": "/payments", "headers": headers, "invoke": ok_hook(receiver, "/psp")}
+                ],
+            },
+        )
+    )
     responses.append(api.put(f"{ORDERS_PATH}/{order}/state", json={"currentStatus": "processing"}))
     responses.append(api.put(f"{ORDERS_PATH}/{order}/payments/p1", json={"state": "captured"}))
     deliveries = receiver.wait_for(2)
@@ -501,10 +578,14 @@ def test_secret_header_values_are_never_shown(api: Api, receiver: Receiver) -> N
         responses.append(api.get(f"{EVENTS}/{event['id']}"))
         responses.append(api.get(f"{EVENTS_V1}/{event['id']}"))
         responses.append(api.post(f"{EVENTS}/{event['id']}/retry"))
-    responses += [api.get(f"{EVENTS}?orderId={order}"), api.get(f"{EVENTS_V1}?order_id={order}"),
-                  api.get(f"{ORDERS_PATH}/{order}"), api.get(f"{ORDERS_PATH}/{order}/notifications"),
-                  api.patch(f"{ORDERS_PATH}/{order}", json={"reference": "r"}),
-                  api.delete(f"{ORDERS_PATH}/{order}/payments/p1")]
+    responses += [
+        api.get(f"{EVENTS}?orderId={order}"),
+        api.get(f"{EVENTS_V1}?order_id={order}"),
+        api.get(f"{ORDERS_PATH}/{order}"),
+        api.get(f"{ORDERS_PATH}/{order}/notifications"),
+        api.patch(f"{ORDERS_PATH}/{order}", json={"reference": "r"}),
+        api.delete(f"{ORDERS_PATH}/{order}/payments/p1"),
+    ]
     for event in events:  # the retries finished before the receiver goes away
         wait_event(api, event["id"], lambda e: e["status"] == "succeeded" and e["attemptCount"] >= 2, "retried")
     for response in responses:
@@ -517,8 +598,13 @@ def test_secret_header_values_are_never_shown(api: Api, receiver: Receiver) -> N
 def test_configuration_responses_redact_secret_headers(api: Api, merchant: Merchant) -> None:
     secret = "key-" + secrets.token_hex(8)
     path = f"/api/v1/configuration/merchants/{merchant.id}/channels/web/configurations/psp"
-    document = {"order": {"notifications": [{"url": "http://127.0.0.1:9/hook", "headers": {"X-Api-Key": secret},
-                                             "scope": {"payment": True}}]}}
+    document = {
+        "order": {
+            "notifications": [
+                {"url": "http://127.0.0.1:9/hook", "headers": {"X-Api-Key": secret}, "scope": {"payment": True}}
+            ]
+        }
+    }
     put = api.put(path, json=document)
     get = api.get(path)
     order = new_order(api)
@@ -530,7 +616,7 @@ def test_configuration_responses_redact_secret_headers(api: Api, merchant: Merch
 
 # ---- metrics -------------------------------------------------------------------------------------
 
-SAMPLE = re.compile(r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$')
+SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
 
 
 def scrape(anonymous: Api) -> dict[tuple[str, str], float]:
@@ -599,9 +685,19 @@ def test_openapi_document_is_served_without_auth(anonymous: Api) -> None:
         kept = json.load(file)
     assert served == kept, "the served document is not the repository's: rebuild notify-fcgi"
     assert served["openapi"].startswith("3.1")
-    for path in ("/healthz", "/metrics", OPENAPI, ORDERS_PATH, EVENTS, EVENTS + "/{eventId}",
-                 EVENTS + "/{eventId}/retry", EVENTS_V1, EVENTS_V1 + "/{eventId}", EVENTS_V1 + "/{eventId}/retry",
-                 "/api/v1/configuration/merchants/{merchant}/channels/{channel}/configurations/{configurationId}"):
+    for path in (
+        "/healthz",
+        "/metrics",
+        OPENAPI,
+        ORDERS_PATH,
+        EVENTS,
+        EVENTS + "/{eventId}",
+        EVENTS + "/{eventId}/retry",
+        EVENTS_V1,
+        EVENTS_V1 + "/{eventId}",
+        EVENTS_V1 + "/{eventId}/retry",
+        "/api/v1/configuration/merchants/{merchant}/channels/{channel}/configurations/{configurationId}",
+    ):
         assert path in served["paths"], path
     assert response.headers.get("Content-Type", "").startswith("application/json")
     assert PROBLEM_JSON in json.dumps(served)

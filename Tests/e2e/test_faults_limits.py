@@ -84,8 +84,14 @@ class CaptureServer:
                             break
                         data += chunk
                     head, _, body = data.partition(b"\r\n\r\n")
-                    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                                   if line.lower().startswith(b"content-length:")), 0)
+                    length = next(
+                        (
+                            int(line.split(b":", 1)[1])
+                            for line in head.split(b"\r\n")
+                            if line.lower().startswith(b"content-length:")
+                        ),
+                        0,
+                    )
                     while len(body) < length:
                         chunk = conn.recv(65536)
                         if not chunk:
@@ -138,7 +144,8 @@ def test_notification_headers_limit(api: Api) -> None:
         head = capture.wait(timeout=15)
         got = [line for line in head.split(b"\r\n") if line.lower().startswith(b"x-limit-")]
         assert len(got) == 100 and all(line.endswith(b": " + value.encode()) for line in got), (
-            f"{len(got)} of 100 headers delivered in full")
+            f"{len(got)} of 100 headers delivered in full"
+        )
         fault_report("100 headers", register_s=round(took, 3), delivered_head_bytes=len(head))
     finally:
         capture.stop()
@@ -166,8 +173,10 @@ def test_one_mib_order(api: Api, merchant: Merchant) -> None:
     assert read_s < FAST, f"GET of a 1 MiB order took {read_s:.2f}s"
 
     with Receiver() as receiver:
-        hooked = api.post(f"{ORDERS}/{order_id}/notifications",
-                          json={"url": receiver.url_for("/big"), "scope": {"state": ["processing"]}})
+        hooked = api.post(
+            f"{ORDERS}/{order_id}/notifications",
+            json={"url": receiver.url_for("/big"), "scope": {"state": ["processing"]}},
+        )
         assert hooked.status_code == 201, hooked.text[:300]
         moved, change_s = timed(lambda: api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": "processing"}))
         assert moved.status_code == 200, moved.text[:300]
@@ -180,12 +189,22 @@ def test_one_mib_order(api: Api, merchant: Merchant) -> None:
     grown = api.patch(f"{ORDERS}/{order_id}", json={"cart": {"blob2": "y" * (MIB - 100)}})
     assert grown.status_code == 413, f"{grown.status_code}: {grown.text[:300]}"
     assert "NOTIFY_MAX_ORDER_BYTES" in grown.json()["detail"]
-    stored = run_sql("SELECT octet_length(document::text) FROM orders WHERE merchant = :'m' AND order_id = :'o'::uuid;",
-                     m=merchant.id, o=order_id).strip()
+    stored = run_sql(
+        "SELECT octet_length(document::text) FROM orders WHERE merchant = :'m' AND order_id = :'o'::uuid;",
+        m=merchant.id,
+        o=order_id,
+    ).strip()
     events = api.get(EVENTS, params={"orderId": order_id})
     assert events.status_code == 200 and events.elapsed.total_seconds() < FAST
-    fault_report("1 MiB order", create_s=round(took, 3), get_s=round(read_s, 3), change_s=round(change_s, 3),
-                 webhook_bytes=len(delivered.body), patch_to_grow=grown.status_code, stored_document_bytes=stored)
+    fault_report(
+        "1 MiB order",
+        create_s=round(took, 3),
+        get_s=round(read_s, 3),
+        change_s=round(change_s, 3),
+        webhook_bytes=len(delivered.body),
+        patch_to_grow=grown.status_code,
+        stored_document_bytes=stored,
+    )
 
 
 FIRING = 100
@@ -197,9 +216,15 @@ payload) and 40 s more to deliver: too long for this suite, and close to nginx's
 def test_order_with_1000_notifications(api: Api) -> None:
     order_id = new_order(api)
     with Receiver() as receiver:
-        notifications = [{"id": f"n{i:04d}", "scope": "/state/currentStatus",
-                          "schema": {"const": "processing" if i < FIRING else "completed"},
-                          "invoke": receiver.url_for(f"/n/{i}")} for i in range(990)]
+        notifications = [
+            {
+                "id": f"n{i:04d}",
+                "scope": "/state/currentStatus",
+                "schema": {"const": "processing" if i < FIRING else "completed"},
+                "invoke": receiver.url_for(f"/n/{i}"),
+            }
+            for i in range(990)
+        ]
         body = {"state": "new", "amount": 1, "notifications": notifications}
         upsert, upsert_s = timed(lambda: api.put(f"{ORDERS}/{order_id}/payments/p1", json=body, timeout=60))
         assert upsert.status_code in (200, 201), f"{upsert.status_code}: {upsert.text[:300]}"
@@ -210,20 +235,29 @@ def test_order_with_1000_notifications(api: Api) -> None:
         assert listed.status_code == 200 and len(listed.json()) == 990
         one_by_one = []
         for _ in range(10):
-            posted, post_s = timed(lambda: api.post(f"{ORDERS}/{order_id}/notifications", json={
-                "url": "http://127.0.0.1:9/extra", "scope": {"state": ["completed"]}}))
+            posted, post_s = timed(
+                lambda: api.post(
+                    f"{ORDERS}/{order_id}/notifications",
+                    json={"url": "http://127.0.0.1:9/extra", "scope": {"state": ["completed"]}},
+                )
+            )
             assert posted.status_code == 201, posted.text[:300]
             one_by_one.append(post_s)
         # 1,000 is the default quota (NOTIFY_MAX_NOTIFICATIONS_PER_ORDER): the 1,001st is a 409.
-        over = api.post(f"{ORDERS}/{order_id}/notifications",
-                        json={"url": "http://127.0.0.1:9/extra", "scope": {"state": ["completed"]}})
+        over = api.post(
+            f"{ORDERS}/{order_id}/notifications",
+            json={"url": "http://127.0.0.1:9/extra", "scope": {"state": ["completed"]}},
+        )
         assert over.status_code == 409 and "NOTIFY_MAX_NOTIFICATIONS_PER_ORDER" in over.json()["detail"], over.text
         assert get_s < FAST and list_s < FAST, f"GET order {get_s:.2f}s, GET notifications {list_s:.2f}s"
 
-        moved, change_s = timed(lambda: api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": "processing"},
-                                                timeout=60))
+        moved, change_s = timed(
+            lambda: api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": "processing"}, timeout=60)
+        )
         assert moved.status_code == 200, f"{moved.status_code}: {moved.text[:300]}"
-        assert change_s < 20, f"a change firing {FIRING} of 1,000 notifications took {change_s:.1f}s (nginx gives up at 30 s)"
+        assert change_s < 20, (
+            f"a change firing {FIRING} of 1,000 notifications took {change_s:.1f}s (nginx gives up at 30 s)"
+        )
         ids = []
         for offset in range(0, FIRING, 100):
             page = api.get(EVENTS, params={"orderId": order_id, "limit": "100", "offset": str(offset)})
@@ -231,27 +265,40 @@ def test_order_with_1000_notifications(api: Api) -> None:
             assert page.json()["pagination"]["totalSize"] == FIRING
             ids += [event["id"] for event in page.json()["data"]]
         assert len(set(ids)) == FIRING, f"paging returned {len(set(ids))} distinct events"
-        payload = run_sql("SELECT max(octet_length(payload::text)) FROM events WHERE order_id = :'o'::uuid;",
-                          o=order_id).strip()
+        payload = run_sql(
+            "SELECT max(octet_length(payload::text)) FROM events WHERE order_id = :'o'::uuid;", o=order_id
+        ).strip()
         started = time.monotonic()
         delivered = wait_delivered(receiver, ids, timeout=60)
-        fault_report("1000 notifications", upsert_s=round(upsert_s, 2), get_order_s=round(get_s, 3),
-                     get_order_bytes=len(fetched.content), list_s=round(list_s, 3),
-                     post_991st_to_1000th_s=f"{min(one_by_one):.3f}-{max(one_by_one):.3f}", firing=FIRING,
-                     change_s=round(change_s, 2), payload_bytes=payload,
-                     deliver_s=round(time.monotonic() - started, 2), **delivered)
+        fault_report(
+            "1000 notifications",
+            upsert_s=round(upsert_s, 2),
+            get_order_s=round(get_s, 3),
+            get_order_bytes=len(fetched.content),
+            list_s=round(list_s, 3),
+            post_991st_to_1000th_s=f"{min(one_by_one):.3f}-{max(one_by_one):.3f}",
+            firing=FIRING,
+            change_s=round(change_s, 2),
+            payload_bytes=payload,
+            deliver_s=round(time.monotonic() - started, 2),
+            **delivered,
+        )
 
 
 def test_10000_events_on_one_order(api: Api, merchant: Merchant) -> None:
     order_id = new_order(api)
-    run_sql("""
+    run_sql(
+        """
         INSERT INTO events (merchant, event_id, order_id, channel, notification_id, scope, status, created_at,
                             request_method, request_url, request_headers, payload, attempt_count)
         SELECT :'m', (lpad(to_hex(1800000000000 + n), 12, '0') || '7000' || '8000' || lpad(to_hex(n), 12, '0'))::uuid,
                :'o'::uuid, 'web', 'bulk', 'state.processing', 'succeeded', now() - make_interval(secs => 10000 - n),
                'POST', 'http://127.0.0.1:9/bulk', '{}'::jsonb, '{"event": {}}'::jsonb, 1
         FROM generate_series(1, 10000) AS n;
-        """, m=merchant.id, o=order_id)
+        """,
+        m=merchant.id,
+        o=order_id,
+    )
 
     timings = {}
 

@@ -81,8 +81,10 @@ def test_postgres_restart_under_load(base_url: str, merchant: Merchant) -> None:
         hung = [o for o in outcomes if o.status is None]
         assert not hung, f"{len(hung)} request(s) without a response (hang or reset): {hung[0].error}; {statuses}"
         unexpected = [o for o in outcomes if o.status not in (200, 503)]
-        assert not unexpected, (f"statuses other than 200/503 around the restart: {statuses}; first: "
-                                f"{unexpected[0].status} {unexpected[0].error[:300]}")
+        assert not unexpected, (
+            f"statuses other than 200/503 around the restart: {statuses}; first: "
+            f"{unexpected[0].status} {unexpected[0].error[:300]}"
+        )
         not_problem = [o for o in outcomes if o.status != 200 and o.media_type != PROBLEM_JSON]
         assert not not_problem, f"an error that is not problem+json: {not_problem[0].media_type} {not_problem[0].error}"
 
@@ -90,14 +92,17 @@ def test_postgres_restart_under_load(base_url: str, merchant: Merchant) -> None:
         assert during, "no request was sent while the database was down: the load is too thin to judge"
         assert all(o.status == 503 for o in during), Counter(o.status for o in during)
         slow = [o for o in during if o.elapsed > QUICK]
-        assert not slow, f"{len(slow)} answer(s) took over {QUICK}s while the database was down: " \
-            f"{max(o.elapsed for o in slow):.2f}s"
+        assert not slow, (
+            f"{len(slow)} answer(s) took over {QUICK}s while the database was down: {max(o.elapsed for o in slow):.2f}s"
+        )
 
         # Afterwards: served again by the same processes.
         assert after, "no request after the restart"
         failed_after = [o for o in after if o.status != 200]
-        assert not failed_after, f"{len(failed_after)} of {len(after)} requests failed after recovery: " \
+        assert not failed_after, (
+            f"{len(failed_after)} of {len(after)} requests failed after recovery: "
             f"{Counter(o.status for o in failed_after)}"
+        )
         assert children(master) == workers_before, "the workers were replaced; they should have reconnected"
         assert os.path.exists(f"/proc/{sweep}") and shared_sweep_pid() == sweep, "the shared sweep was restarted"
 
@@ -106,7 +111,15 @@ def test_postgres_restart_under_load(base_url: str, merchant: Merchant) -> None:
         delivered = wait_delivered(receiver, applied["event_ids"], timeout=20)
         late_503 = sum(1 for o in outcomes if o.status == 503 and o.started >= up)
         fault_report(
-            "postgres restart", requests=len(outcomes), statuses=dict(statuses), during_outage=len(during),
-            max_outage_answer_s=round(max(o.elapsed for o in during), 3), recovered_in_s=round(recovered_in, 2),
-            down_s=round(up - down_begin, 2), late_503=late_503, changes=applied["changes"],
-            events=len(applied["event_ids"]), **delivered)
+            "postgres restart",
+            requests=len(outcomes),
+            statuses=dict(statuses),
+            during_outage=len(during),
+            max_outage_answer_s=round(max(o.elapsed for o in during), 3),
+            recovered_in_s=round(recovered_in, 2),
+            down_s=round(up - down_begin, 2),
+            late_503=late_503,
+            changes=applied["changes"],
+            events=len(applied["event_ids"]),
+            **delivered,
+        )

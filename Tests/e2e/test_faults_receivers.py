@@ -139,13 +139,20 @@ class HostileServer:
 
 
 HOSTILE = {
-    "silent": 0.0, "trickle": 0.0, "reset": 0.0, "http09": 0.0, "bad-status": 0.0, "endless": 0.0,
-    "slow-ok": TIMEOUT - 1.0, "slow-late": TIMEOUT + 1.0,
+    "silent": 0.0,
+    "trickle": 0.0,
+    "reset": 0.0,
+    "http09": 0.0,
+    "bad-status": 0.0,
+    "endless": 0.0,
+    "slow-ok": TIMEOUT - 1.0,
+    "slow-late": TIMEOUT + 1.0,
 }
 
 
-def call(socket_path: str, merchant: Merchant, method: str, path: str, body: Any = None,
-         query: str = "", status: int = 200) -> Any:
+def call(
+    socket_path: str, merchant: Merchant, method: str, path: str, body: Any = None, query: str = "", status: int = 200
+) -> Any:
     headers = {**merchant.auth_headers(), "X-Channel": "web"}
     response = fcgi_request(socket_path, method, path, headers=headers, json_body=body, query=query, timeout=10)
     assert response.status == status, f"{method} {path}: {response.status} {response.body[:300]!r}"
@@ -160,11 +167,16 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     servers = {mode: HostileServer(mode, delay) for mode, delay in HOSTILE.items()}
     healthy = Receiver().start()
     socket_path = str(tmp / "fcgi.sock")
-    fcgi = Service([os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "2"],
-                   database.environment, str(tmp / "notify-fcgi.log"))
-    sweep = Service([os.path.join(env("NOTIFY_BIN"), "notify-sweep"), "--follow", "--timeout", str(TIMEOUT),
-                     "--lease", "30"], {**database.environment, "NOTIFY_RETRY_SCHEDULE": "0,60"},
-                    str(tmp / "notify-sweep.log"))
+    fcgi = Service(
+        [os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "2"],
+        database.environment,
+        str(tmp / "notify-fcgi.log"),
+    )
+    sweep = Service(
+        [os.path.join(env("NOTIFY_BIN"), "notify-sweep"), "--follow", "--timeout", str(TIMEOUT), "--lease", "30"],
+        {**database.environment, "NOTIFY_RETRY_SCHEDULE": "0,60"},
+        str(tmp / "notify-sweep.log"),
+    )
     try:
         fcgi.start()
         deadline = time.monotonic() + 15
@@ -177,15 +189,33 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         hostile_order = call(socket_path, merchant, "POST", ORDERS, {}, status=201)["id"]
         notification_of: dict[str, str] = {}
         for mode, server in servers.items():
-            registered = call(socket_path, merchant, "POST", f"{ORDERS}/{hostile_order}/notifications",
-                              {"url": server.url, "scope": {"state": ["processing"]}}, status=201)
+            registered = call(
+                socket_path,
+                merchant,
+                "POST",
+                f"{ORDERS}/{hostile_order}/notifications",
+                {"url": server.url, "scope": {"state": ["processing"]}},
+                status=201,
+            )
             notification_of[registered["id"]] = mode
-        registered = call(socket_path, merchant, "POST", f"{ORDERS}/{hostile_order}/notifications",
-                          {"url": healthy.url_for("/same-batch"), "scope": {"state": ["processing"]}}, status=201)
+        registered = call(
+            socket_path,
+            merchant,
+            "POST",
+            f"{ORDERS}/{hostile_order}/notifications",
+            {"url": healthy.url_for("/same-batch"), "scope": {"state": ["processing"]}},
+            status=201,
+        )
         notification_of[registered["id"]] = "healthy"
         later_order = call(socket_path, merchant, "POST", ORDERS, {}, status=201)["id"]
-        call(socket_path, merchant, "POST", f"{ORDERS}/{later_order}/notifications",
-             {"url": healthy.url_for("/later"), "scope": STATE_SCOPE}, status=201)
+        call(
+            socket_path,
+            merchant,
+            "POST",
+            f"{ORDERS}/{later_order}/notifications",
+            {"url": healthy.url_for("/later"), "scope": STATE_SCOPE},
+            status=201,
+        )
         time.sleep(0.5)  # the sweep is up and listening
 
         changed_at = time.time()
@@ -206,8 +236,10 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
                 break
             time.sleep(0.1)
         recorded_by = time.time()
-        events = {notification_of[e["notificationId"]]: call(socket_path, merchant, "GET", f"{EVENTS}/{e['id']}")
-                  for e in page}
+        events = {
+            notification_of[e["notificationId"]]: call(socket_path, merchant, "GET", f"{EVENTS}/{e['id']}")
+            for e in page
+        }
         time.sleep(max(0.0, later_changes[-1] + ON_TIME + 1.0 - time.time()))
         later_events = call(socket_path, merchant, "GET", EVENTS, query=f"orderId={later_order}&limit=100")["data"]
         arrivals: dict[str, float] = {}
@@ -219,9 +251,13 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             later_latency.append(None if arrived is None else round(arrived - committed, 3))
         same_batch = events.get("healthy", {}).get("id")
         yield {
-            "events": events, "changed_at": changed_at, "recorded_by": recorded_by,
+            "events": events,
+            "changed_at": changed_at,
+            "recorded_by": recorded_by,
             "same_batch_latency": None if same_batch not in arrivals else round(arrivals[same_batch] - changed_at, 3),
-            "later_latency": later_latency, "later_count": len(later_events), "sweep_log": sweep.log()[-3000:],
+            "later_latency": later_latency,
+            "later_count": len(later_events),
+            "sweep_log": sweep.log()[-3000:],
         }
     finally:
         sweep.stop()
@@ -244,12 +280,20 @@ def test_every_attempt_is_recorded_within_the_timeout(hostile_run: dict[str, Any
     assert sorted(events) == sorted([*HOSTILE, "healthy"]), sorted(events)
     unrecorded = [mode for mode, event in events.items() if not event["attempts"]]
     assert not unrecorded, f"no attempt recorded within {TIMEOUT + 4}s for {unrecorded}"
-    too_long = {mode: e["attempts"][0]["durationMs"] for mode, e in events.items()
-                if e["attempts"][0]["durationMs"] > TIMEOUT * 1000 + 1500}
+    too_long = {
+        mode: e["attempts"][0]["durationMs"]
+        for mode, e in events.items()
+        if e["attempts"][0]["durationMs"] > TIMEOUT * 1000 + 1500
+    }
     assert not too_long, f"attempts longer than the {TIMEOUT}s timeout: {too_long}"
-    fault_report("hostile receivers", **{
-        mode: f"{e['status']}/{e['attempts'][0]['statusCode']}/{e['attempts'][0]['durationMs']}ms/"
-              f"{(e['attempts'][0]['error'] or '')[:60]!r}" for mode, e in sorted(events.items())})
+    fault_report(
+        "hostile receivers",
+        **{
+            mode: f"{e['status']}/{e['attempts'][0]['statusCode']}/{e['attempts'][0]['durationMs']}ms/"
+            f"{(e['attempts'][0]['error'] or '')[:60]!r}"
+            for mode, e in sorted(events.items())
+        },
+    )
 
 
 EXPECTED = {
@@ -290,7 +334,8 @@ def test_attempt_outcome(hostile_run: dict[str, Any], mode: str) -> None:
     # never be sent are): the event stays pending with the retry of NOTIFY_RETRY_SCHEDULE=0,60 due.
     assert event["status"] == "pending" and event["nextAttemptAt"], (
         f"{mode}: a transient failure ({first['error']!r}) was recorded as {event['status']!r} without a retry "
-        f"(nextAttemptAt {event['nextAttemptAt']!r})")
+        f"(nextAttemptAt {event['nextAttemptAt']!r})"
+    )
 
 
 def test_healthy_delivery_in_the_same_batch_is_not_slowed(hostile_run: dict[str, Any]) -> None:
@@ -307,4 +352,5 @@ def test_healthy_deliveries_keep_flowing_while_hostile_receivers_hang(hostile_ru
     assert not late, (
         f"deliveries to a healthy receiver made while hostile receivers hang took {latencies}s after their changes "
         f"(expected <= {ON_TIME}s each): the sweep waits for the whole batch, so one slow receiver delays "
-        f"everyone's later deliveries by up to the {TIMEOUT}s timeout")
+        f"everyone's later deliveries by up to the {TIMEOUT}s timeout"
+    )

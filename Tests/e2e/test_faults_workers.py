@@ -76,7 +76,9 @@ def test_sigkill_all_workers_under_load(base_url: str, merchant: Merchant) -> No
             time.sleep(1.5)  # the load goes on with the new workers
         finally:
             load.stop()
-        assert replaced_at is not None, f"workers not replaced within 5 s: before {sorted(before)}, now {sorted(children(master))}"
+        assert replaced_at is not None, (
+            f"workers not replaced within 5 s: before {sorted(before)}, now {sorted(children(master))}"
+        )
         wait_healthy(base_url, timeout=10)
 
         outcomes = load.outcomes
@@ -94,9 +96,17 @@ def test_sigkill_all_workers_under_load(base_url: str, merchant: Merchant) -> No
         delivered = wait_delivered(receiver, applied["event_ids"], timeout=20)
         errors = [o for o in outcomes if o.status != 200]
         fault_report(
-            "workers SIGKILL", kills=kills, requests=len(outcomes), statuses=dict(statuses), errors=len(errors),
-            killing_for_s=round(replaced_at - killed_at, 2), changes=applied["changes"],
-            accepted=sum(1 for o in outcomes if o.status == 200), events=len(applied["event_ids"]), **delivered)
+            "workers SIGKILL",
+            kills=kills,
+            requests=len(outcomes),
+            statuses=dict(statuses),
+            errors=len(errors),
+            killing_for_s=round(replaced_at - killed_at, 2),
+            changes=applied["changes"],
+            accepted=sum(1 for o in outcomes if o.status == 200),
+            events=len(applied["event_ids"]),
+            **delivered,
+        )
 
 
 def alive(pid: int) -> bool:
@@ -123,8 +133,11 @@ def wait_for_socket(path: str, master: Service, timeout: float = 15.0) -> None:
 def test_sigterm_drains_the_request_in_flight(merchant: Merchant, tmp_path: Path) -> None:
     socket_path = str(tmp_path / "fcgi.sock")
     environment = dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"), NOTIFY_LOG_LEVEL="info")
-    master = Service([os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "2"],
-                     environment, str(tmp_path / "notify-fcgi.log"))
+    master = Service(
+        [os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "2"],
+        environment,
+        str(tmp_path / "notify-fcgi.log"),
+    )
     master.start()
     request = None
     try:
@@ -143,7 +156,7 @@ def test_sigterm_drains_the_request_in_flight(merchant: Merchant, tmp_path: Path
         os.kill(master.pid, signal.SIGTERM)
         time.sleep(1.0)
         assert master.running(), f"the master exited with a request in flight:\n{master.log()[-2000:]}"
-        request.send_body(body[len(body) // 2:])
+        request.send_body(body[len(body) // 2 :])
         request.end_body()
         response = request.response(timeout=10)
         request.close()  # as nginx does: libfcgi lingers up to 2 s for the client to close first
@@ -159,11 +172,17 @@ def test_sigterm_drains_the_request_in_flight(merchant: Merchant, tmp_path: Path
         while (left := [pid for pid in workers if alive(pid)]) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not left, f"workers {left} outlived their master"
-        stored = sql_json("SELECT document->>'reference' AS reference FROM orders WHERE order_id = :'id'::uuid",
-                          id=order_id)
+        stored = sql_json(
+            "SELECT document->>'reference' AS reference FROM orders WHERE order_id = :'id'::uuid", id=order_id
+        )
         assert stored == [{"reference": "drained"}], stored
-        fault_report("master SIGTERM", in_flight_status=response.status, stopped_in_s=round(stopped_in, 2),
-                     exit_code=code, socket_removed=True)
+        fault_report(
+            "master SIGTERM",
+            in_flight_status=response.status,
+            stopped_in_s=round(stopped_in, 2),
+            exit_code=code,
+            socket_removed=True,
+        )
     finally:
         if request is not None:
             request.close()
@@ -175,8 +194,11 @@ def test_a_worker_stuck_in_one_request_is_replaced(merchant: Merchant, tmp_path:
     session) gets its worker killed by the master and replaced; its transaction rolls back."""
     socket_path = str(tmp_path / "fcgi.sock")
     environment = dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"), NOTIFY_REQUEST_TIMEOUT="2")
-    master = Service([os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "2"],
-                     environment, str(tmp_path / "notify-fcgi.log"))
+    master = Service(
+        [os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "2"],
+        environment,
+        str(tmp_path / "notify-fcgi.log"),
+    )
     master.start()
     locker = None
     try:
@@ -188,20 +210,31 @@ def test_a_worker_stuck_in_one_request_is_replaced(merchant: Merchant, tmp_path:
         order_id = created.json()["id"]
         assert all(c in "0123456789abcdef-" for c in order_id), order_id
         locker = subprocess.Popen(
-            ["psql", env("NOTIFY_DATABASE_URL"), "-X", "-q", "-c",
-             f"BEGIN; SELECT 1 FROM orders WHERE order_id = '{order_id}' FOR UPDATE; SELECT pg_sleep(8); COMMIT;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "psql",
+                env("NOTIFY_DATABASE_URL"),
+                "-X",
+                "-q",
+                "-c",
+                f"BEGIN; SELECT 1 FROM orders WHERE order_id = '{order_id}' FOR UPDATE; SELECT pg_sleep(8); COMMIT;",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_locked = time.monotonic() + 10  # psql may take a while to start on a busy machine
-        while not sql_json("SELECT 1 AS held FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
-                           " AND state = 'active' AND query LIKE '%pg_sleep(8)%'"):
+        while not sql_json(
+            "SELECT 1 AS held FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+            " AND state = 'active' AND query LIKE '%pg_sleep(8)%'"
+        ):
             assert time.monotonic() < wait_locked, "the locking session did not start"
             time.sleep(0.05)
 
         started = time.monotonic()
         body = json.dumps({"currentStatus": "processing"}).encode()
         try:
-            answer = fcgi_request(socket_path, "PUT", f"/api/v0/checkout/orders/{order_id}/state", headers=headers,
-                                  body=body, timeout=15).status
+            answer = fcgi_request(
+                socket_path, "PUT", f"/api/v0/checkout/orders/{order_id}/state", headers=headers, body=body, timeout=15
+            ).status
         except ConnectionError:
             answer = None  # the worker died with the request: nginx would answer 502
         waited = time.monotonic() - started
@@ -216,8 +249,9 @@ def test_a_worker_stuck_in_one_request_is_replaced(merchant: Merchant, tmp_path:
         assert "worker stuck in one request" in master.log()
         assert fcgi_request(socket_path, "GET", "/healthz", timeout=5).status == 200
         locker.wait(timeout=15)
-        state = sql_json("SELECT document->'state'->>'currentStatus' AS status FROM orders WHERE order_id = :'id'::uuid",
-                         id=order_id)
+        state = sql_json(
+            "SELECT document->'state'->>'currentStatus' AS status FROM orders WHERE order_id = :'id'::uuid", id=order_id
+        )
         assert state == [{"status": "checkout"}], f"the killed request's change was applied: {state}"
         fault_report("stuck worker", killed_after_s=round(waited, 2), replaced=True)
     finally:

@@ -10,14 +10,16 @@ import time
 from notify_e2e import ORDERS, Api, Merchant, Receiver, assert_signed
 
 
-
 def test_follow_delivers_an_order_change_in_well_under_a_second(
-        api: Api, merchant: Merchant, receiver: Receiver) -> None:
+    api: Api, merchant: Merchant, receiver: Receiver
+) -> None:
     response = api.post(ORDERS, headers={"X-Channel": "web"}, json={})
     assert response.status_code == 201, response.text
     order_id = response.json()["id"]
-    response = api.post(f"{ORDERS}/{order_id}/notifications",
-                        json={"url": receiver.url_for("/hook"), "scope": {"state": ["processing", "checkout"]}})
+    response = api.post(
+        f"{ORDERS}/{order_id}/notifications",
+        json={"url": receiver.url_for("/hook"), "scope": {"state": ["processing", "checkout"]}},
+    )
     assert response.status_code == 201, response.text
 
     from_response, from_request = [], []
@@ -36,9 +38,11 @@ def test_follow_delivers_an_order_change_in_well_under_a_second(
         from_request.append(request.received_at - sent)
 
     median = statistics.median(from_response)
-    print(f"\n--follow latency over {len(from_response)} order changes: from the API response to the receiver "
-          f"median {median * 1000:.1f} ms, max {max(from_response) * 1000:.1f} ms; from sending the change "
-          f"median {statistics.median(from_request) * 1000:.1f} ms, max {max(from_request) * 1000:.1f} ms")
+    print(
+        f"\n--follow latency over {len(from_response)} order changes: from the API response to the receiver "
+        f"median {median * 1000:.1f} ms, max {max(from_response) * 1000:.1f} ms; from sending the change "
+        f"median {statistics.median(from_request) * 1000:.1f} ms, max {max(from_request) * 1000:.1f} ms"
+    )
     assert max(from_response) < 1.0, f"an order change took {max(from_response):.3f}s to arrive: {from_response}"
     assert max(from_request) < 1.0, f"an order change took {max(from_request):.3f}s to arrive: {from_request}"
     # The idle poll alone would average about half a second: the NOTIFY must be what wakes the sweep.

@@ -17,7 +17,6 @@ import requests
 from notify_e2e import ORDERS, TIMEOUT, Api, Merchant, assert_problem, env, media_type, notifyctl, notifyctl_json
 
 
-
 def unknown_order_path() -> str:
     return f"{ORDERS}/{uuid.uuid4()}"
 

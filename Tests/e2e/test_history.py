@@ -49,8 +49,7 @@ def backdated_event(merchant: Merchant, url: str, days: int, pending: bool) -> s
 
 def housekeeping(retention_days: str = "1") -> subprocess.Popen[str]:
     command = [os.path.join(env("NOTIFY_BIN"), "notifyctl"), "housekeeping"]
-    environment = dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"),
-                       NOTIFY_RETENTION_DAYS=retention_days)
+    environment = dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_DATABASE_URL"), NOTIFY_RETENTION_DAYS=retention_days)
     return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -60,8 +59,9 @@ def report(process: subprocess.Popen[str]) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def test_housekeeping_drops_old_days_and_keeps_pending_and_today(api: Api, merchant: Merchant,
-                                                                  receiver: Receiver) -> None:
+def test_housekeeping_drops_old_days_and_keeps_pending_and_today(
+    api: Api, merchant: Merchant, receiver: Receiver
+) -> None:
     url = receiver.url_for()
     _, today = fire(api, url)
     wait_for_event(api, today, lambda e: e["status"] == "succeeded", what="succeeded")
@@ -96,8 +96,11 @@ def test_housekeeping_drops_old_days_and_keeps_pending_and_today(api: Api, merch
     assert get_event(api, today)["status"] == "succeeded"
 
     # Once the old pending event is done, the next housekeeping removes it too.
-    run_sql("UPDATE deliveries SET due_at = now() WHERE merchant = :'merchant' AND event_id = :'event'::uuid",
-            merchant=merchant.id, event=old_pending)
+    run_sql(
+        "UPDATE deliveries SET due_at = now() WHERE merchant = :'merchant' AND event_id = :'event'::uuid",
+        merchant=merchant.id,
+        event=old_pending,
+    )
     done = wait_for_event(api, old_pending, lambda e: e["status"] == "succeeded", what="succeeded")
     assert len(done["attempts"]) == 2, done
     third = report(housekeeping())

@@ -85,14 +85,17 @@ def p99(values: list[float]) -> float:
 
 
 def report(name: str, latencies: list[float]) -> None:
-    print(f"ISOLATION {name}: n={len(latencies)} p50={statistics.median(latencies) * 1000:.0f}ms "
-          f"p99={p99(latencies) * 1000:.0f}ms max={max(latencies) * 1000:.0f}ms", flush=True)
+    print(
+        f"ISOLATION {name}: n={len(latencies)} p50={statistics.median(latencies) * 1000:.0f}ms "
+        f"p99={p99(latencies) * 1000:.0f}ms max={max(latencies) * 1000:.0f}ms",
+        flush=True,
+    )
 
 
 @pytest.mark.parametrize("origins", [1, 20])
 def test_a_receiver_that_never_answers_delays_no_other_merchant(
-        origins: int, merchant_factory: Callable[[], Merchant], base_url: str,
-        own_sweep: Callable[..., Sweep]) -> None:
+    origins: int, merchant_factory: Callable[[], Merchant], base_url: str, own_sweep: Callable[..., Sweep]
+) -> None:
     noisy, quiet = merchant_factory(), merchant_factory()
     silent = [SilentReceiver() for _ in range(origins)]
     try:
@@ -110,7 +113,8 @@ def test_a_receiver_that_never_answers_delays_no_other_merchant(
 
 
 def test_a_healthy_backlog_of_another_merchant_delays_no_one(
-        merchant_factory: Callable[[], Merchant], base_url: str, own_sweep: Callable[..., Sweep]) -> None:
+    merchant_factory: Callable[[], Merchant], base_url: str, own_sweep: Callable[..., Sweep]
+) -> None:
     busy, quiet = merchant_factory(), merchant_factory()
     with CountingReceiver() as fast:
         sweep = own_sweep(**DEFAULTS)

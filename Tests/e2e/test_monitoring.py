@@ -52,8 +52,16 @@ def test_grafana_dashboard_is_importable_and_its_queries_are_valid_promql(tmp_pa
         assert panel["datasource"]["uid"] == "${DS_PROMETHEUS}" and panel["targets"], panel["title"]
         assert {"x", "y", "w", "h"} <= set(panel["gridPos"]), panel["title"]
     # promtool has no offline query check; recording rules make it parse each expression.
-    rules = {"groups": [{"name": "grafana", "rules": [
-        {"record": f"notify:grafana_query_{n}", "expr": expr} for n, expr in enumerate(dashboard_queries())]}]}
+    rules = {
+        "groups": [
+            {
+                "name": "grafana",
+                "rules": [
+                    {"record": f"notify:grafana_query_{n}", "expr": expr} for n, expr in enumerate(dashboard_queries())
+                ],
+            }
+        ]
+    }
     path = tmp_path / "grafana-queries.yml"
     path.write_text(json.dumps(rules))  # JSON is YAML
     out = promtool("check", "rules", str(path))

@@ -94,8 +94,9 @@ def directives(path: Path, name: str) -> list[str]:
 def test_dev_and_production_share_the_fastcgi_block(name: str) -> None:
     dev = directives(DEV_TEMPLATE, name)
     # The plain-HTTP server's own answers (a redirect, a 403 for the API) are not in the dev config.
-    production = [d for d in directives(PRODUCTION, name)
-                  if not d.startswith("return 301") and "served over HTTPS only" not in d]
+    production = [
+        d for d in directives(PRODUCTION, name) if not d.startswith("return 301") and "served over HTTPS only" not in d
+    ]
     assert dev, f"no {name} in {DEV_TEMPLATE.name}"
     assert dev == production
 
@@ -169,9 +170,25 @@ def production() -> Iterator[dict[str, int]]:
     folder = state_folder("nginx-production")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-         "-days", "1", "-subj", "/CN=localhost"],
-        check=True, capture_output=True, timeout=60,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     https_port, http_port = free_port(), free_port()
     site = PRODUCTION.read_text()
@@ -205,8 +222,9 @@ def https_get(port: int, path: str, source: str = "127.0.0.1") -> http.client.HT
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # a throwaway self-signed certificate
-    connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=TIMEOUT, context=context,
-                                             source_address=(source, 0))
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", port, timeout=TIMEOUT, context=context, source_address=(source, 0)
+    )
     connection.request("GET", path, headers={"Host": "notify.example.com"})
     response = connection.getresponse()
     response.body = response.read()  # type: ignore[attr-defined]
@@ -286,9 +304,21 @@ def no_workers() -> Iterator[str]:
     folder = state_folder("nginx-no-workers")
     port = free_port()
     rendered = subprocess.run(
-        ["bash", "-c", 'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
-         "render", str(folder), f"127.0.0.1:{port}", str(folder / "nobody-listens.sock"), str(folder)],
-        cwd=ROOT, check=True, capture_output=True, text=True, timeout=30,
+        [
+            "bash",
+            "-c",
+            'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
+            "render",
+            str(folder),
+            f"127.0.0.1:{port}",
+            str(folder / "nobody-listens.sock"),
+            str(folder),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     conf = Path(rendered.stdout.strip())
     with run_nginx(folder, conf, [port]):
@@ -313,9 +343,21 @@ def rate_limited() -> Iterator[str]:
     folder = state_folder("nginx-rate-limited")
     port = free_port()
     rendered = subprocess.run(
-        ["bash", "-c", 'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
-         "render", str(folder), f"127.0.0.1:{port}", env("NOTIFY_FCGI_SOCKET"), str(folder)],
-        cwd=ROOT, check=True, capture_output=True, text=True, timeout=30,
+        [
+            "bash",
+            "-c",
+            'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
+            "render",
+            str(folder),
+            f"127.0.0.1:{port}",
+            env("NOTIFY_FCGI_SOCKET"),
+            str(folder),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
         env=dict(os.environ, NOTIFY_RATE_LIMIT="1r/m", NOTIFY_RATE_BURST="9"),
     )
     conf = Path(rendered.stdout.strip())
@@ -348,8 +390,20 @@ def test_rate_limit_settings_are_checked_when_rendering() -> None:
     for name, value in (("NOTIFY_RATE_LIMIT", "fast"), ("NOTIFY_RATE_BURST", "-1")):
         folder = state_folder("nginx-bad-rate")
         rendered = subprocess.run(
-            ["bash", "-c", 'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
-             "render", str(folder), "127.0.0.1:1", str(folder / "x.sock"), str(folder)],
-            cwd=ROOT, capture_output=True, text=True, timeout=30, env=dict(os.environ, **{name: value}),
+            [
+                "bash",
+                "-c",
+                'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
+                "render",
+                str(folder),
+                "127.0.0.1:1",
+                str(folder / "x.sock"),
+                str(folder),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=dict(os.environ, **{name: value}),
         )
         assert rendered.returncode != 0 and name in rendered.stderr, rendered.stderr

@@ -76,8 +76,13 @@ def test_training_collection_notification_at_v1_fires_on_completed_and_is_found_
     v1 = ok(api.get(f"{ORDERS_V1}/{order_id}/notifications"))
     assert v1 == ok(api.get(f"{ORDERS}/{order_id}/notifications")) and [n["id"] for n in v1] == [registered["id"]]
     # A simple-form notification on the same status, for comparison.
-    simple = ok(api.post(f"{ORDERS}/{order_id}/notifications",
-                         json={"url": receiver.url_for("/simple"), "scope": {"state": ["completed"]}}), 201)
+    simple = ok(
+        api.post(
+            f"{ORDERS}/{order_id}/notifications",
+            json={"url": receiver.url_for("/simple"), "scope": {"state": ["completed"]}},
+        ),
+        201,
+    )
 
     move(api, order_id, "processing", "accepted")
     receiver.assert_quiet(0.5)
@@ -104,9 +109,7 @@ def test_training_collection_notification_at_v1_fires_on_completed_and_is_found_
     assert simple["id"] != registered["id"]
 
 
-def test_pointers_under_payments_and_shippings_are_found_by_payment_and_shipping(
-    api: Api, receiver: Receiver
-) -> None:
+def test_pointers_under_payments_and_shippings_are_found_by_payment_and_shipping(api: Api, receiver: Receiver) -> None:
     order_id = create_order(api)["id"]
     for notification in [
         {"scope": "/payments", "invoke": receiver.url_for("/p-all")},
@@ -158,15 +161,26 @@ ANNOTATIONS = {
 
 def test_schema_annotations_are_accepted_and_ignored(api: Api, receiver: Receiver) -> None:
     order_id = create_order(api)["id"]
-    annotated = {**training_notification(receiver), "id": "annotated",
-                 "schema": {**ANNOTATIONS, "enum": ["completed"]}}
+    annotated = {**training_notification(receiver), "id": "annotated", "schema": {**ANNOTATIONS, "enum": ["completed"]}}
     annotated["invoke"] = receiver.url_for("/annotated")
     plain = {**training_notification(receiver), "id": "plain", "invoke": receiver.url_for("/plain")}
     # `format` as an annotation: a string that is no email still matches.
-    string_only = {"id": "string", "scope": "/state/currentStatus", "invoke": receiver.url_for("/string"),
-                   "schema": {"type": "string", "format": "date-time", "$comment": "any status",
-                              "examples": ["completed"], "default": "checkout", "deprecated": False,
-                              "readOnly": True, "writeOnly": False, "$id": "https://127.0.0.1/s"}}
+    string_only = {
+        "id": "string",
+        "scope": "/state/currentStatus",
+        "invoke": receiver.url_for("/string"),
+        "schema": {
+            "type": "string",
+            "format": "date-time",
+            "$comment": "any status",
+            "examples": ["completed"],
+            "default": "checkout",
+            "deprecated": False,
+            "readOnly": True,
+            "writeOnly": False,
+            "$id": "https://127.0.0.1/s",
+        },
+    }
     for notification in (annotated, plain, string_only):
         registered = ok(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=notification), 201)
         assert registered["schema"] == notification["schema"], registered
@@ -183,8 +197,7 @@ def test_schema_annotations_are_accepted_and_ignored(api: Api, receiver: Receive
     assert len(completed) == 3, completed
 
 
-def test_unsupported_schema_keywords_and_bad_annotations_stay_400_at_v1(api: Api, receiver: Receiver,
-                                                                     healthy) -> None:
+def test_unsupported_schema_keywords_and_bad_annotations_stay_400_at_v1(api: Api, receiver: Receiver, healthy) -> None:
     order_id = create_order(api)["id"]
     for schema, field in [
         ({**ANNOTATIONS, "enum": ["completed"], "if": {}}, "schema.if"),
@@ -201,8 +214,9 @@ def test_unsupported_schema_keywords_and_bad_annotations_stay_400_at_v1(api: Api
     healthy()
 
 
-def test_v1_notification_routes_answer_bad_input_with_problems(api: Api, anonymous: Api, base_url: str,
-                                                              merchant_factory, receiver: Receiver) -> None:
+def test_v1_notification_routes_answer_bad_input_with_problems(
+    api: Api, anonymous: Api, base_url: str, merchant_factory, receiver: Receiver
+) -> None:
     order_id = create_order(api)["id"]
     path = f"{ORDERS_V1}/{order_id}/notifications"
     assert_problem(api.post(path, data="{not json", headers={"Content-Type": "application/json"}), 400)
@@ -214,8 +228,9 @@ def test_v1_notification_routes_answer_bad_input_with_problems(api: Api, anonymo
         response = api.request(method, path + suffix, json=training_notification(receiver))
         assert_problem(response, 405)
         assert sorted(m.strip() for m in response.headers["Allow"].split(",")) == allowed.split(", "), response.headers
-    assert_problem(api.post(f"{ORDERS_V1}/{secrets.token_hex(4)}/notifications",
-                            json=training_notification(receiver)), 404)
+    assert_problem(
+        api.post(f"{ORDERS_V1}/{secrets.token_hex(4)}/notifications", json=training_notification(receiver)), 404
+    )
     assert_problem(api.get(f"{ORDERS_V1}/00000000-0000-7000-8000-000000000000/notifications"), 404)
     assert_problem(api.delete(f"{path}/nope"), 404)
     assert_problem(anonymous.get(path), 400)  # no X-Merchant
@@ -232,8 +247,9 @@ def test_v1_notification_routes_answer_bad_input_with_problems(api: Api, anonymo
     assert_problem(api.delete(f"{path}/{registered['id']}"), 404)
 
 
-def test_deleted_order_is_gone_while_its_events_are_still_listed(api: Api, base_url: str, merchant_factory,
-                                                                 receiver: Receiver, healthy) -> None:
+def test_deleted_order_is_gone_while_its_events_are_still_listed(
+    api: Api, base_url: str, merchant_factory, receiver: Receiver, healthy
+) -> None:
     order_id = create_order(api)["id"]
     ok(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=training_notification(receiver)), 201)
     move(api, order_id, "processing", "accepted", "completed")
@@ -248,11 +264,15 @@ def test_deleted_order_is_gone_while_its_events_are_still_listed(api: Api, base_
     ok(api.get(f"{ORDERS}/{order_id}"))
 
     ok(api.delete(f"{ORDERS}/{order_id}"), 204)
-    for response in (api.get(f"{ORDERS}/{order_id}"), api.delete(f"{ORDERS}/{order_id}"),
-                     api.get(f"{ORDERS}/{order_id}/notifications"), api.get(f"{ORDERS_V1}/{order_id}/notifications"),
-                     api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": "removed"}),
-                     api.patch(f"{ORDERS}/{order_id}", json={"reference": "x"}),
-                     api.put(f"{ORDERS}/{order_id}/payments/p1", json={"state": "new"})):
+    for response in (
+        api.get(f"{ORDERS}/{order_id}"),
+        api.delete(f"{ORDERS}/{order_id}"),
+        api.get(f"{ORDERS}/{order_id}/notifications"),
+        api.get(f"{ORDERS_V1}/{order_id}/notifications"),
+        api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": "removed"}),
+        api.patch(f"{ORDERS}/{order_id}", json={"reference": "x"}),
+        api.put(f"{ORDERS}/{order_id}/payments/p1", json={"state": "new"}),
+    ):
         assert_problem(response, 404)
 
     # The history of what was sent survives the order: listed by order, by scope, readable, retryable.

@@ -102,8 +102,9 @@ def test_state_with_two_statuses_fires_on_either(api: Api) -> None:
     assert scopes(second["id"]) == ["state.declined"]
 
 
-@pytest.mark.parametrize(("kind", "key", "other"), [("payments", "payment", "shippings"),
-                                                    ("shippings", "shipping", "payments")])
+@pytest.mark.parametrize(
+    ("kind", "key", "other"), [("payments", "payment", "shippings"), ("shippings", "shipping", "payments")]
+)
 def test_item_scope_fires_on_upsert_change_and_delete(api: Api, kind: str, key: str, other: str) -> None:
     order = create_order(api)
     oid = order["id"]
@@ -145,11 +146,20 @@ def test_several_keys_any_fires_one_event_per_change(api: Api) -> None:
 def test_pointer_with_schema_fires_only_for_a_valid_new_value(api: Api) -> None:
     order = create_order(api)
     oid = order["id"]
-    notification = register(api, oid, {
-        "id": "captured-1", "adapterId": "psp", "reference": "ref-9", "description": "payment captured",
-        "scope": "/payments/0/state", "schema": {"const": "captured"},
-        "invoke": "http://127.0.0.1:9/captured/{order_id}", "version": 2,
-    })
+    notification = register(
+        api,
+        oid,
+        {
+            "id": "captured-1",
+            "adapterId": "psp",
+            "reference": "ref-9",
+            "description": "payment captured",
+            "scope": "/payments/0/state",
+            "schema": {"const": "captured"},
+            "invoke": "http://127.0.0.1:9/captured/{order_id}",
+            "version": 2,
+        },
+    )
     assert notification["id"] == "captured-1"
     payment = f"{ORDERS}/{oid}/payments/p1"
     ok(api.put(payment, json={"state": "authorized", "amount": 5}), 201)
@@ -205,8 +215,7 @@ def test_patch_that_changes_nothing_fires_nothing(api: Api) -> None:
     register(api, oid, {"scope": "/reference", "invoke": HOOK})
     register(api, oid, {"scope": "/cart", "invoke": HOOK})
     register(api, oid, {"scope": "/lastModified", "invoke": HOOK})
-    register(api, oid, {"url": HOOK, "scope": {"state": ["checkout", "processing"], "payment": True,
-                                               "shipping": True}})
+    register(api, oid, {"url": HOOK, "scope": {"state": ["checkout", "processing"], "payment": True, "shipping": True}})
     for patch in ({}, {"reference": "r"}, {"cart": {"a": 1}}, {"cart": {}}, {"customer": None}):
         ok(api.patch(f"{ORDERS}/{oid}", json=patch))
     put_state(api, oid, "checkout")
@@ -243,13 +252,19 @@ def test_notifications_registered_with_an_item_fire_from_the_next_change(api: Ap
     order = create_order(api)
     oid = order["id"]
     payment = f"{ORDERS}/{oid}/payments/p1"
-    created = ok(api.put(payment, json={
-        "state": "authorized",
-        "notifications": [
-            {"url": HOOK, "scope": {"payment": True}},
-            {"id": "cap", "scope": "/payments/0/state", "schema": {"const": "captured"}, "invoke": HOOK},
-        ],
-    }), 201)
+    created = ok(
+        api.put(
+            payment,
+            json={
+                "state": "authorized",
+                "notifications": [
+                    {"url": HOOK, "scope": {"payment": True}},
+                    {"id": "cap", "scope": "/payments/0/state", "schema": {"const": "captured"}, "invoke": HOOK},
+                ],
+            },
+        ),
+        201,
+    )
     assert "notifications" not in created["payments"][0], created["payments"]
     assert len(created["notifications"]) == 2
     assert created["notifications"][1]["id"] == "cap"
@@ -290,8 +305,9 @@ def test_deleted_notification_no_longer_fires(api: Api, healthy) -> None:
 def test_post_and_list_shapes(api: Api) -> None:
     order = create_order(api)
     oid = order["id"]
-    response = api.post(f"{ORDERS}/{oid}/notifications",
-                        json={"url": HOOK, "scope": {"state": ["completed", "declined"]}})
+    response = api.post(
+        f"{ORDERS}/{oid}/notifications", json={"url": HOOK, "scope": {"state": ["completed", "declined"]}}
+    )
     assert response.status_code == 201, response.text
     assert media_type(response) == "application/json"
     simple = response.json()
@@ -300,9 +316,17 @@ def test_post_and_list_shapes(api: Api) -> None:
     assert simple["method"] == "POST" and simple["headers"] == {}
     assert simple["scope"] == {"state": ["completed", "declined"]}
 
-    pointer_body = {"id": "n-1", "adapterId": "a", "reference": "r", "description": "d",
-                    "scope": "/state/currentStatus", "schema": {"enum": ["accepted"]},
-                    "invoke": HOOK, "version": "1.0", "method": "PUT"}
+    pointer_body = {
+        "id": "n-1",
+        "adapterId": "a",
+        "reference": "r",
+        "description": "d",
+        "scope": "/state/currentStatus",
+        "schema": {"enum": ["accepted"]},
+        "invoke": HOOK,
+        "version": "1.0",
+        "method": "PUT",
+    }
     pointer = register(api, oid, pointer_body)
     for name, value in pointer_body.items():
         assert pointer[name] == value, (name, pointer)
@@ -322,8 +346,10 @@ def test_same_pointer_id_twice_is_409(api: Api, healthy) -> None:
     # In an item upsert too, and the whole call is refused: no payment either.
     response = api.put(f"{ORDERS}/{oid}/payments/p1", json={"state": "new", "notifications": [body]})
     assert_problem(response, 409)
-    response = api.put(f"{ORDERS}/{oid}/payments/p1", json={
-        "state": "new", "notifications": [{**body, "id": "twice"}, {**body, "id": "twice"}]})
+    response = api.put(
+        f"{ORDERS}/{oid}/payments/p1",
+        json={"state": "new", "notifications": [{**body, "id": "twice"}, {**body, "id": "twice"}]},
+    )
     assert_problem(response, 409)
     current = api.get(f"{ORDERS}/{oid}").json()
     assert current["payments"] == []
@@ -339,12 +365,23 @@ def test_same_pointer_id_twice_is_409(api: Api, healthy) -> None:
 def test_order_placeholders_are_expanded_into_the_event(api: Api) -> None:
     order = create_order(api, "web", {"reference": "a b/c&d"})
     oid = order["id"]
-    register(api, oid, {
-        "url": "http://127.0.0.1:9/orders/{order.id}/x?id={order_id}&ref={order.reference}",
-        "method": "PUT", "scope": {"state": ["processing"]},
-    })
-    register(api, oid, {"scope": "/state/currentStatus", "invoke": "http://127.0.0.1:9/{order.state.currentStatus}/"
-                                                                   "{order.state.transitions.1.status}"})
+    register(
+        api,
+        oid,
+        {
+            "url": "http://127.0.0.1:9/orders/{order.id}/x?id={order_id}&ref={order.reference}",
+            "method": "PUT",
+            "scope": {"state": ["processing"]},
+        },
+    )
+    register(
+        api,
+        oid,
+        {
+            "scope": "/state/currentStatus",
+            "invoke": "http://127.0.0.1:9/{order.state.currentStatus}/{order.state.transitions.1.status}",
+        },
+    )
     put_state(api, oid, "processing")
     events = order_events(oid)
     by_scope = {e["scope"]: e for e in events}
@@ -358,15 +395,24 @@ def test_order_placeholders_are_expanded_into_the_event(api: Api) -> None:
 
 
 def test_configuration_placeholder_is_expanded_into_the_event(api: Api, merchant: Merchant) -> None:
-    configuration = {"id": "psp-1", "adapter": {"publicUrl": "https://psp.example/p",
-                                                "internalUrl": "http://127.0.0.1:9/internal"},
-                     "merchantCode": "m 1"}
+    configuration = {
+        "id": "psp-1",
+        "adapter": {"publicUrl": "https://psp.example/p", "internalUrl": "http://127.0.0.1:9/internal"},
+        "merchantCode": "m 1",
+    }
     path = f"/api/v1/configuration/merchants/{merchant.id}/channels/web/configurations/psp-1"
     ok(api.put(path, json=configuration), 201)
     order = create_order(api)
     oid = order["id"]
-    register(api, oid, {"adapterId": "psp-1", "scope": "/state/currentStatus",
-                        "invoke": "{configuration.adapter.internalUrl}/orders/{order.id}?m={configuration.merchantCode}"})
+    register(
+        api,
+        oid,
+        {
+            "adapterId": "psp-1",
+            "scope": "/state/currentStatus",
+            "invoke": "{configuration.adapter.internalUrl}/orders/{order.id}?m={configuration.merchantCode}",
+        },
+    )
     put_state(api, oid, "processing")
     events = order_events(oid)
     assert len(events) == 1, events
@@ -379,8 +425,15 @@ def test_placeholder_without_a_value_records_a_failed_event(api: Api) -> None:
     order = create_order(api)
     oid = order["id"]
     register(api, oid, {"url": "http://127.0.0.1:9/c/{order.customer.email}", "scope": {"state": ["processing"]}})
-    register(api, oid, {"adapterId": "no-such-configuration", "scope": "/state/currentStatus",
-                        "invoke": "{configuration.adapter.internalUrl}/x"})
+    register(
+        api,
+        oid,
+        {
+            "adapterId": "no-such-configuration",
+            "scope": "/state/currentStatus",
+            "invoke": "{configuration.adapter.internalUrl}/x",
+        },
+    )
     put_state(api, oid, "processing")
     events = order_events(oid)
     assert len(events) == 2, events
@@ -393,12 +446,21 @@ def test_placeholder_without_a_value_records_a_failed_event(api: Api) -> None:
     assert "{configuration.adapter.internalUrl}" in errors["/state/currentStatus"], errors
 
 
-@pytest.mark.parametrize("template", ["http://127.0.0.1:9/{customer}", "http://127.0.0.1:9/{order}",
-                                      "http://127.0.0.1:9/{order.id", "http://127.0.0.1:9/}"])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "http://127.0.0.1:9/{customer}",
+        "http://127.0.0.1:9/{order}",
+        "http://127.0.0.1:9/{order.id",
+        "http://127.0.0.1:9/}",
+    ],
+)
 def test_unknown_placeholder_is_400_at_registration(api: Api, healthy, template: str) -> None:
     order = create_order(api)
-    for body, field in [({"url": template, "scope": {"payment": True}}, "url"),
-                        ({"scope": "/payments", "invoke": template}, "invoke")]:
+    for body, field in [
+        ({"url": template, "scope": {"payment": True}}, "url"),
+        ({"scope": "/payments", "invoke": template}, "invoke"),
+    ]:
         problem = assert_problem(api.post(f"{ORDERS}/{order['id']}/notifications", json=body), 400)
         assert problem.get("field") == field, problem
     assert listed(api, order["id"]) == []
@@ -428,13 +490,19 @@ def test_secret_headers_are_stored_but_never_shown(api: Api) -> None:
     oid = order["id"]
     headers = {**SECRET_HEADERS, **PLAIN_HEADERS}
     shown = []
-    response = api.post(f"{ORDERS}/{oid}/notifications",
-                        json={"url": HOOK, "headers": headers, "scope": {"state": ["processing"]}})
+    response = api.post(
+        f"{ORDERS}/{oid}/notifications", json={"url": HOOK, "headers": headers, "scope": {"state": ["processing"]}}
+    )
     shown.append(response)
     assert response.status_code == 201, response.text
     assert_redacted(response.json()["headers"])
-    response = api.put(f"{ORDERS}/{oid}/payments/p1", json={"state": "new", "notifications": [
-        {"id": "ptr", "scope": "/state/currentStatus", "invoke": HOOK, "headers": headers}]})
+    response = api.put(
+        f"{ORDERS}/{oid}/payments/p1",
+        json={
+            "state": "new",
+            "notifications": [{"id": "ptr", "scope": "/state/currentStatus", "invoke": HOOK, "headers": headers}],
+        },
+    )
     shown.append(response)
     assert response.status_code == 201, response.text
     for notification in response.json()["notifications"]:
@@ -475,13 +543,25 @@ SCHEMA_CASES: list[tuple[str, dict[str, Any], list[Any], list[Any]]] = [
     ("oneOf", {"oneOf": [{"type": "number"}, {"minimum": 5}]}, [3, 7, "s", 9], [3, "s"]),
     ("minimum and exclusiveMaximum", {"minimum": 1, "exclusiveMaximum": 3}, [0, 1, 3, 2.5, "10"], [1, 2.5, "10"]),
     ("exclusiveMinimum and maximum", {"exclusiveMinimum": 1, "maximum": 3}, [1, 2, 3, 4, 0.5], [2, 3]),
-    ("minLength and maxLength", {"minLength": 2, "maxLength": 3}, ["a", "ab", "abcd", "abc", 5, "\u00e9\u00e9"],
-     ["ab", "abc", 5, "\u00e9\u00e9"]),
+    (
+        "minLength and maxLength",
+        {"minLength": 2, "maxLength": 3},
+        ["a", "ab", "abcd", "abc", 5, "\u00e9\u00e9"],
+        ["ab", "abc", 5, "\u00e9\u00e9"],
+    ),
     ("pattern unanchored", {"type": "string", "pattern": "x\\d+$"}, ["x1", "y1", "ax12", "x1a"], ["x1", "ax12"]),
-    ("properties and required", {"type": "object", "properties": {"s": {"const": "ok"}}, "required": ["s"]},
-     [{"s": "ok"}, {"s": "no"}, {}, {"t": 1}, {"s": "ok", "x": 1}], [{"s": "ok"}, {"s": "ok", "x": 1}]),
-    ("items, minItems, maxItems", {"items": {"type": "string"}, "minItems": 1, "maxItems": 2},
-     [["a"], [], ["a", 1], ["a", "b", "c"], ["b", "c"]], [["a"], ["b", "c"]]),
+    (
+        "properties and required",
+        {"type": "object", "properties": {"s": {"const": "ok"}}, "required": ["s"]},
+        [{"s": "ok"}, {"s": "no"}, {}, {"t": 1}, {"s": "ok", "x": 1}],
+        [{"s": "ok"}, {"s": "ok", "x": 1}],
+    ),
+    (
+        "items, minItems, maxItems",
+        {"items": {"type": "string"}, "minItems": 1, "maxItems": 2},
+        [["a"], [], ["a", 1], ["a", "b", "c"], ["b", "c"]],
+        [["a"], ["b", "c"]],
+    ),
     ("true", True, [1, 2], [1, 2]),
     ("false", False, [1, 2], []),
 ]
@@ -520,8 +600,10 @@ def test_pointer_escapes_name_members_with_slash_and_tilde(api: Api) -> None:
     ok(api.patch(f"{ORDERS}/{oid}", json={"attributes": {"a/b": 2}}))
     ok(api.patch(f"{ORDERS}/{oid}", json={"attributes": {"c~d": 2}}))
     events = order_events(oid)
-    assert [(e["notification_id"], e["scope"]) for e in events] == [("slash", "/attributes/a~1b"),
-                                                                   ("tilde", "/attributes/c~0d")]
+    assert [(e["notification_id"], e["scope"]) for e in events] == [
+        ("slash", "/attributes/a~1b"),
+        ("tilde", "/attributes/c~0d"),
+    ]
 
 
 def test_state_removed_and_declined_scopes(api: Api) -> None:
@@ -569,7 +651,8 @@ def test_deepest_accepted_cart_is_still_delivered(api: Api, receiver) -> None:
         db_execute("DELETE FROM deliveries WHERE event_id = :'event_id'::uuid", event_id=event["event_id"])
         raise AssertionError(
             f"the event was never delivered: status {after['status']}, attempts {after['attempt_count']},"
-            f" error {after['error']!r} (see notify-sweep.log)") from None
+            f" error {after['error']!r} (see notify-sweep.log)"
+        ) from None
     assert got[0].path == f"/deep/{oid}"
     assert got[0].json()["order"]["cart"] == nested(63)
 

@@ -12,8 +12,9 @@ from notify_e2e import Api, Merchant, Receiver, env, get_event, wait_for_event
 from tools_e2e import ctl, fire, ok
 
 
-def test_list_shows_the_merchants_events_as_a_table_and_as_json(api: Api, merchant: Merchant,
-                                                                  receiver: Receiver) -> None:
+def test_list_shows_the_merchants_events_as_a_table_and_as_json(
+    api: Api, merchant: Merchant, receiver: Receiver
+) -> None:
     order_id, event_id = fire(api, receiver.url_for("/list"))
     wait_for_event(api, event_id, lambda e: e["status"] == "succeeded", what="succeeded")
     table = ok(ctl(merchant, "events", "list"))
@@ -58,8 +59,9 @@ def test_retry_schedules_a_manual_attempt(api: Api, merchant: Merchant, receiver
     wait_for_event(api, event_id, lambda e: e["status"] == "succeeded", what="succeeded")
     out = ok(ctl(merchant, "events", "retry", event_id))
     assert out.startswith(f"retry scheduled: event {event_id} is "), out
-    event = wait_for_event(api, event_id, lambda e: e["attemptCount"] == 2 and e["status"] == "succeeded",
-                           what="a second, manual attempt")
+    event = wait_for_event(
+        api, event_id, lambda e: e["attemptCount"] == 2 and e["status"] == "succeeded", what="a second, manual attempt"
+    )
     assert [a["trigger"] for a in event["attempts"]] == ["automatic", "manual"]
     assert len(receiver.wait_for(2)) == 2
 
@@ -82,8 +84,13 @@ def test_errors_say_what_is_wrong(api: Api, merchant: Merchant, merchant_factory
 
 def test_missing_settings_are_named(merchant: Merchant) -> None:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFY_")}
-    result = subprocess.run([os.path.join(env("NOTIFY_BIN"), "notifyctl"), "events", "list"], env=environment,
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [os.path.join(env("NOTIFY_BIN"), "notifyctl"), "events", "list"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2
     assert "NOTIFY_URL, NOTIFY_MERCHANT, NOTIFY_TOKEN" in result.stderr, result.stderr
 
@@ -92,9 +99,15 @@ def test_unreachable_service_is_a_clear_error(merchant: Merchant) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # bound, never listening: connections are refused
-        environment = dict(os.environ, NOTIFY_URL=f"http://127.0.0.1:{port}", NOTIFY_MERCHANT=merchant.id,
-                           NOTIFY_TOKEN=merchant.token)
-        result = subprocess.run([os.path.join(env("NOTIFY_BIN"), "notifyctl"), "events", "list"], env=environment,
-                                capture_output=True, text=True, timeout=60)
+        environment = dict(
+            os.environ, NOTIFY_URL=f"http://127.0.0.1:{port}", NOTIFY_MERCHANT=merchant.id, NOTIFY_TOKEN=merchant.token
+        )
+        result = subprocess.run(
+            [os.path.join(env("NOTIFY_BIN"), "notifyctl"), "events", "list"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 5, result
     assert f"cannot reach http://127.0.0.1:{port}" in result.stderr, result.stderr

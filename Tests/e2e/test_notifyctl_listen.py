@@ -27,8 +27,9 @@ class Listener:
 
     def __init__(self, merchant: Merchant, *args: str):
         command = [os.path.join(env("NOTIFY_BIN"), "notifyctl"), "listen", "--port", "0", *args]
-        self.process = subprocess.Popen(command, env=api_env(merchant), stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            command, env=api_env(merchant), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         assert self.process.stderr is not None and self.process.stdout is not None
         banner = self.process.stderr.readline()
         match = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", banner)
@@ -108,15 +109,21 @@ def test_listen_refuses_unsigned_stale_and_forged_requests(merchant: Merchant, l
 
     body = b'{"event":{"id":"e-1","scope":"payment"},"order":{"id":"o-1"}}'
     stale = str(int(time.time()) - 3600)
-    headers = {"webhook-id": "e-1", "webhook-timestamp": stale,
-               "webhook-signature": webhook_signature(merchant.signing_secret, "e-1", stale, body)}
+    headers = {
+        "webhook-id": "e-1",
+        "webhook-timestamp": stale,
+        "webhook-signature": webhook_signature(merchant.signing_secret, "e-1", stale, body),
+    }
     response = requests.post(listener.url + "/x", data=body, headers=headers, timeout=TIMEOUT)
     assert response.status_code == 400
-    assert "NOT VERIFIED (webhook-timestamp is more than 5 minutes from now)  e-1  payment  order o-1" in listener.line()
+    assert (
+        "NOT VERIFIED (webhook-timestamp is more than 5 minutes from now)  e-1  payment  order o-1" in listener.line()
+    )
 
     now = str(int(time.time()))
-    headers.update({"webhook-timestamp": now,
-                    "webhook-signature": webhook_signature(merchant.signing_secret, "e-1", now, body)})
+    headers.update(
+        {"webhook-timestamp": now, "webhook-signature": webhook_signature(merchant.signing_secret, "e-1", now, body)}
+    )
     assert requests.post(listener.url + "/x", data=body, headers=headers, timeout=TIMEOUT).status_code == 200
     assert "  verified  e-1  payment  order o-1  POST /x" in listener.line()
     response = requests.post(listener.url + "/x", data=body + b" ", headers=headers, timeout=TIMEOUT)
@@ -126,15 +133,21 @@ def test_listen_refuses_unsigned_stale_and_forged_requests(merchant: Merchant, l
 
 def test_listen_needs_a_secret(merchant: Merchant) -> None:
     environment = {k: v for k, v in api_env(merchant).items() if k != "NOTIFY_SIGNING_SECRET"}
-    result = subprocess.run([os.path.join(env("NOTIFY_BIN"), "notifyctl"), "listen", "--port", "0"],
-                            env=environment, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [os.path.join(env("NOTIFY_BIN"), "notifyctl"), "listen", "--port", "0"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2 and "NOTIFY_SIGNING_SECRET" in result.stderr, result
     bad = ctl(merchant, "listen", "--port", "0", "--secret", "whsec_!!")
     assert bad.returncode == 2 and "not a Standard Webhooks secret" in bad.stderr, bad
 
 
-def test_demo_order_delivers_a_verified_completed_event_to_listen(api: Api, merchant: Merchant,
-                                                                   listener_factory) -> None:
+def test_demo_order_delivers_a_verified_completed_event_to_listen(
+    api: Api, merchant: Merchant, listener_factory
+) -> None:
     listener = listener_factory()
     out = ok(ctl(merchant, "demo", "order", "--url", listener.url + "/webhook"))
     lines = out.splitlines()

@@ -124,12 +124,19 @@ def test_unknown_or_non_uuid_order_is_404(api: Api, healthy) -> None:
 
 @pytest.mark.parametrize("content_type", ["application/json", "application/merge-patch+json"])
 def test_merge_patch(api: Api, content_type: str) -> None:
-    order = create_order(api, "web", {
-        "reference": "r1", "culture": "en-GB",
-        "cart": {"items": [{"sku": "a", "qty": 1}], "note": "keep", "gift": True},
-    })
-    patch = b'{"reference": "r2", "culture": null, "cart": {"gift": null, "items": [{"sku": "a", "qty": 2}]},' \
-            b' "attributes": {"k": "v"}}'
+    order = create_order(
+        api,
+        "web",
+        {
+            "reference": "r1",
+            "culture": "en-GB",
+            "cart": {"items": [{"sku": "a", "qty": 1}], "note": "keep", "gift": True},
+        },
+    )
+    patch = (
+        b'{"reference": "r2", "culture": null, "cart": {"gift": null, "items": [{"sku": "a", "qty": 2}]},'
+        b' "attributes": {"k": "v"}}'
+    )
     response = api.patch(f"{ORDERS}/{order['id']}", data=patch, headers={"Content-Type": content_type})
     assert response.status_code == 200, response.text
     patched = response.json()
@@ -231,8 +238,16 @@ def test_bad_state_body_is_400(api: Api, healthy) -> None:
 def test_item_upsert_and_delete(api: Api, kind: str) -> None:
     order = create_order(api)
     path = f"{ORDERS}/{order['id']}/{kind}/item-1"
-    body = {"state": "authorized", "amount": 100.5, "currency": "SEK", "adapterId": "adapter",
-            "name": "Card", "type": "card", "reference": "psp-1", "attributes": {"a": 1}}
+    body = {
+        "state": "authorized",
+        "amount": 100.5,
+        "currency": "SEK",
+        "adapterId": "adapter",
+        "name": "Card",
+        "type": "card",
+        "reference": "psp-1",
+        "attributes": {"a": 1},
+    }
     created = api.put(path, json=body)
     assert created.status_code == 201, created.text
     items = created.json()[kind]
@@ -338,7 +353,8 @@ def test_deeply_nested_item_attributes_keep_the_order_readable(api: Api, healthy
         assert response.status_code == 201, response.text[:300]
         fetched = api.get(f"{ORDERS}/{order['id']}")
         assert fetched.status_code == 200, (
-            f"{kind} upsert answered 201, then GET of the order answers {fetched.status_code}: {fetched.text[:300]}")
+            f"{kind} upsert answered 201, then GET of the order answers {fetched.status_code}: {fetched.text[:300]}"
+        )
         assert fetched.json()[kind][0]["attributes"] == attributes
         moved = put_state(api, order["id"], "processing")
         assert moved.status_code == 200, moved.text[:300]

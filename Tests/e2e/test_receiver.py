@@ -10,8 +10,12 @@ from notify_e2e import TIMEOUT, Receiver
 
 
 def test_records_method_path_headers_and_body(receiver: Receiver) -> None:
-    response = requests.post(receiver.url_for("/hook?x=1"), data=b'{"a":1}',
-                             headers={"Content-Type": "application/json", "webhook-id": "evt_1"}, timeout=TIMEOUT)
+    response = requests.post(
+        receiver.url_for("/hook?x=1"),
+        data=b'{"a":1}',
+        headers={"Content-Type": "application/json", "webhook-id": "evt_1"},
+        timeout=TIMEOUT,
+    )
     assert response.status_code == 200
     assert response.text == "ok"
     [got] = receiver.wait_for(1)

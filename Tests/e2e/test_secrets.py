@@ -39,8 +39,9 @@ def signatures(request: ReceivedRequest) -> list[str]:
 
 
 def signed_with(request: ReceivedRequest, secret: str) -> bool:
-    expected = webhook_signature(secret, request.headers["webhook-id"], request.headers["webhook-timestamp"],
-                                 request.body)
+    expected = webhook_signature(
+        secret, request.headers["webhook-id"], request.headers["webhook-timestamp"], request.body
+    )
     return expected in signatures(request)
 
 
@@ -54,9 +55,14 @@ def deliver(api: Api, receiver: Receiver, count: int) -> ReceivedRequest:
 def rotating_worker(tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("secrets")
     socket_path = str(folder / "fcgi.sock")
-    environment = dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_APP_DATABASE_URL"), NOTIFY_SECRET_GRACE=str(int(GRACE)))
-    master = Service([os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "1"],
-                     environment, str(folder / "notify-fcgi.log"))
+    environment = dict(
+        os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_APP_DATABASE_URL"), NOTIFY_SECRET_GRACE=str(int(GRACE))
+    )
+    master = Service(
+        [os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "1"],
+        environment,
+        str(folder / "notify-fcgi.log"),
+    )
     master.start()
     try:
         deadline = time.monotonic() + 15
@@ -74,12 +80,17 @@ def rotating_worker(tmp_path_factory) -> Iterator[str]:
 
 
 def rotate(socket_path: str, merchant: Merchant, destination_id: str):
-    return fcgi_request(socket_path, "POST", f"{DESTINATIONS}/{destination_id}/secret/rotate",
-                        headers={"X-Merchant": merchant.id, "Authorization": f"Bearer {merchant.token}"})
+    return fcgi_request(
+        socket_path,
+        "POST",
+        f"{DESTINATIONS}/{destination_id}/secret/rotate",
+        headers={"X-Merchant": merchant.id, "Authorization": f"Bearer {merchant.token}"},
+    )
 
 
 def test_destination_secret_rotation_signs_with_both_during_the_grace(
-        api: Api, merchant: Merchant, merchant_factory, rotating_worker: str) -> None:
+    api: Api, merchant: Merchant, merchant_factory, rotating_worker: str
+) -> None:
     with Receiver() as receiver, Receiver() as other:
         first = deliver(api, receiver, 1)
         assert len(signatures(first)) == 1 and signed_with(first, merchant.signing_secret)
@@ -103,7 +114,8 @@ def test_destination_secret_rotation_signs_with_both_during_the_grace(
         assert len(signatures(during)) == 2, signatures(during)
         assert signed_with(during, secret) and signed_with(during, merchant.signing_secret)
         assert signatures(during)[0] == webhook_signature(
-            secret, during.headers["webhook-id"], during.headers["webhook-timestamp"], during.body)
+            secret, during.headers["webhook-id"], during.headers["webhook-timestamp"], during.body
+        )
         # The merchant's other destinations keep the merchant's secret alone.
         elsewhere = deliver(api, other, 1)
         assert len(signatures(elsewhere)) == 1 and signed_with(elsewhere, merchant.signing_secret)
@@ -117,7 +129,11 @@ def test_destination_secret_rotation_signs_with_both_during_the_grace(
 def test_merchant_rotate_secret_has_the_same_grace(api: Api, merchant: Merchant) -> None:
     result = subprocess.run(
         [os.path.join(env("NOTIFY_BIN"), "notifyctl"), "merchant", "rotate-secret", merchant.id],
-        env=dict(os.environ, NOTIFY_SECRET_GRACE=str(int(GRACE))), capture_output=True, text=True, timeout=60)
+        env=dict(os.environ, NOTIFY_SECRET_GRACE=str(int(GRACE))),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     rotated_at = time.monotonic()
     secret = json.loads(result.stdout.strip().splitlines()[-1])["signingSecret"]
@@ -135,5 +151,9 @@ def test_merchant_rotate_secret_has_the_same_grace(api: Api, merchant: Merchant)
 def test_bad_grace_setting_is_refused(merchant: Merchant) -> None:
     result = subprocess.run(
         [os.path.join(env("NOTIFY_BIN"), "notifyctl"), "merchant", "rotate-secret", merchant.id],
-        env=dict(os.environ, NOTIFY_SECRET_GRACE="a day"), capture_output=True, text=True, timeout=60)
+        env=dict(os.environ, NOTIFY_SECRET_GRACE="a day"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "NOTIFY_SECRET_GRACE" in result.stderr, result.stderr

@@ -55,8 +55,11 @@ def problem(response: RawResponse | Any, status: int) -> dict[str, Any]:
     code = response.status if isinstance(response, RawResponse) else response.status_code
     body = response.body if isinstance(response, RawResponse) else response.content
     assert code == status, f"expected {status}, got {code}: {body[:500]!r}"
-    media = response.media_type if isinstance(response, RawResponse) else \
-        response.headers.get("Content-Type", "").split(";")[0]
+    media = (
+        response.media_type
+        if isinstance(response, RawResponse)
+        else response.headers.get("Content-Type", "").split(";")[0]
+    )
     assert media == PROBLEM_JSON, media
     document = response.json()
     assert document["status"] == status and document["detail"], document
@@ -69,9 +72,18 @@ class Limited:
     def __init__(self, socket_path: str) -> None:
         self.socket_path = socket_path
 
-    def request(self, method: str, path: str, merchant: Merchant | None = None, *, json_body: Any = None,
-                headers: dict[str, str] | None = None, address: str = "192.0.2.1", token: str | None = None,
-                query: str = "") -> RawResponse:
+    def request(
+        self,
+        method: str,
+        path: str,
+        merchant: Merchant | None = None,
+        *,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+        address: str = "192.0.2.1",
+        token: str | None = None,
+        query: str = "",
+    ) -> RawResponse:
         all_headers = dict(headers or {})
         if merchant is not None:
             all_headers["X-Merchant"] = merchant.id
@@ -102,8 +114,11 @@ def limited(tmp_path_factory) -> Iterator[Limited]:
     folder = tmp_path_factory.mktemp("limited")
     socket_path = str(folder / "fcgi.sock")
     environment = dict(os.environ, NOTIFY_DATABASE_URL=env("NOTIFY_APP_DATABASE_URL"), **LIMITS)
-    master = Service([os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "1"],
-                     environment, str(folder / "notify-fcgi.log"))
+    master = Service(
+        [os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", socket_path, "--workers", "1"],
+        environment,
+        str(folder / "notify-fcgi.log"),
+    )
     master.start()
     try:
         limited = Limited(socket_path)
@@ -131,12 +146,15 @@ def fresh_minute(needed: float = 15.0) -> None:
 # ---- order data does not choose where requests go -------------------------------------------
 
 
-@pytest.mark.parametrize("template", [
-    "https://api.example.com{order.reference}",
-    "https://api.example.com{order_id}/x",
-    "https://{order.reference}/x",
-    "{order.attributes.base}/x",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "https://api.example.com{order.reference}",
+        "https://api.example.com{order_id}/x",
+        "https://{order.reference}/x",
+        "{order.attributes.base}/x",
+    ],
+)
 def test_template_host_injection_is_refused(api: Api, template: str) -> None:
     order_id = api.post(ORDERS, headers={"X-Channel": "web"}, json={"reference": ".evil.example"}).json()["id"]
     for notification in ({"invoke": template, "scope": "/status"}, {"url": template, "scope": {"payment": True}}):
@@ -151,8 +169,12 @@ def test_order_values_are_percent_encoded_into_the_path(api: Api, receiver: Rece
     response = api.post(ORDERS, headers={"X-Channel": "web"}, json={"reference": "a.b/../@c:1"})
     order_id = response.json()["id"]
     hook = receiver.url_for("/hook/") + "{order.reference}"
-    assert api.post(f"{ORDERS}/{order_id}/notifications",
-                    json={"url": hook, "scope": {"state": ["processing"]}}).status_code == 201
+    assert (
+        api.post(
+            f"{ORDERS}/{order_id}/notifications", json={"url": hook, "scope": {"state": ["processing"]}}
+        ).status_code
+        == 201
+    )
     assert api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": "processing"}).status_code == 200
     (request,) = receiver.wait_for(1)
     assert request.path == "/hook/a%2Eb%2F%2E%2E%2F%40c%3A1", request.path
@@ -165,35 +187,58 @@ def test_notifications_per_order(limited: Limited, merchant: Merchant) -> None:
     order_id = limited.new_order(merchant)
     path = f"{ORDERS}/{order_id}/notifications"
     for index in range(3):
-        registered = limited.request("POST", path, merchant,
-                                     json_body={"url": f"{HTTPS_HOOK}/{index}", "scope": {"payment": True}})
+        registered = limited.request(
+            "POST", path, merchant, json_body={"url": f"{HTTPS_HOOK}/{index}", "scope": {"payment": True}}
+        )
         assert registered.status == 201, registered.body
-    refused = problem(limited.request("POST", path, merchant,
-                                      json_body={"url": HTTPS_HOOK, "scope": {"payment": True}}), 409)
+    refused = problem(
+        limited.request("POST", path, merchant, json_body={"url": HTTPS_HOOK, "scope": {"payment": True}}), 409
+    )
     assert "NOTIFY_MAX_NOTIFICATIONS_PER_ORDER" in refused["detail"], refused
     assert len(limited.request("GET", path, merchant).json()) == 3
     # In an item upsert too, and the whole call is refused.
-    upsert = limited.request("PUT", f"{ORDERS}/{order_id}/payments/p1", merchant,
-                             json_body={"notifications": [{"url": HTTPS_HOOK, "scope": {"payment": True}}]})
+    upsert = limited.request(
+        "PUT",
+        f"{ORDERS}/{order_id}/payments/p1",
+        merchant,
+        json_body={"notifications": [{"url": HTTPS_HOOK, "scope": {"payment": True}}]},
+    )
     problem(upsert, 409)
     assert limited.request("GET", f"{ORDERS}/{order_id}", merchant).json().get("payments") in (None, [])
 
 
 def test_require_https_refuses_http_targets(limited: Limited, merchant: Merchant) -> None:
     order_id = limited.new_order(merchant)
-    document = problem(limited.request("POST", f"{ORDERS}/{order_id}/notifications", merchant,
-                                       json_body={"url": "http://127.0.0.1:9/hook", "scope": {"payment": True}}), 400)
+    document = problem(
+        limited.request(
+            "POST",
+            f"{ORDERS}/{order_id}/notifications",
+            merchant,
+            json_body={"url": "http://127.0.0.1:9/hook", "scope": {"payment": True}},
+        ),
+        400,
+    )
     assert document["field"] == "url" and "https" in document["detail"], document
-    document = problem(limited.request(
-        "PUT", CONFIGURATIONS.format(merchant=merchant.id, channel="web", id="c-http"), merchant,
-        json_body={"order": {"notifications": [{"invoke": "http://127.0.0.1:9/x", "scope": "/status"}]}}), 400)
+    document = problem(
+        limited.request(
+            "PUT",
+            CONFIGURATIONS.format(merchant=merchant.id, channel="web", id="c-http"),
+            merchant,
+            json_body={"order": {"notifications": [{"invoke": "http://127.0.0.1:9/x", "scope": "/status"}]}},
+        ),
+        400,
+    )
     assert document["field"] == "order.notifications[0].invoke", document
 
 
 def test_configurations_per_channel(limited: Limited, merchant: Merchant) -> None:
     def put(configuration_id: str) -> RawResponse:
-        return limited.request("PUT", CONFIGURATIONS.format(merchant=merchant.id, channel="shop", id=configuration_id),
-                               merchant, json_body={"active": True})
+        return limited.request(
+            "PUT",
+            CONFIGURATIONS.format(merchant=merchant.id, channel="shop", id=configuration_id),
+            merchant,
+            json_body={"active": True},
+        )
 
     assert put("one").status == 201 and put("two").status == 201
     refused = problem(put("three"), 409)
@@ -212,15 +257,28 @@ def test_stored_order_size_after_merging(limited: Limited, merchant: Merchant) -
     assert "NOTIFY_MAX_ORDER_BYTES" in refused["detail"], refused
     attributes = limited.request("GET", path, merchant).json()["attributes"]
     assert set(attributes) == {"a", "b"}, "a refused change is not stored"
-    problem(limited.request("POST", ORDERS, merchant, json_body={"attributes": {"a": "x" * 5000}},
-                            headers={"X-Channel": "web"}), 413)
+    problem(
+        limited.request(
+            "POST", ORDERS, merchant, json_body={"attributes": {"a": "x" * 5000}}, headers={"X-Channel": "web"}
+        ),
+        413,
+    )
 
 
 def test_manual_retries_per_merchant_per_minute(limited: Limited, merchant: Merchant) -> None:
     order_id = limited.new_order(merchant)
-    assert limited.request("POST", f"{ORDERS}/{order_id}/notifications", merchant,
-                           json_body={"url": HTTPS_HOOK, "scope": {"payment": True}}).status == 201
-    assert limited.request("PUT", f"{ORDERS}/{order_id}/payments/p1", merchant, json_body={"state": "authorized"}).status in (200, 201)
+    assert (
+        limited.request(
+            "POST",
+            f"{ORDERS}/{order_id}/notifications",
+            merchant,
+            json_body={"url": HTTPS_HOOK, "scope": {"payment": True}},
+        ).status
+        == 201
+    )
+    assert limited.request(
+        "PUT", f"{ORDERS}/{order_id}/payments/p1", merchant, json_body={"state": "authorized"}
+    ).status in (200, 201)
     (event,) = list_order_events(Api(env("NOTIFY_URL"), merchant), order_id)
     fresh_minute()
     retry = f"{EVENTS}/{event['id']}/retry"
@@ -252,15 +310,17 @@ def test_failed_authentications_per_client_address(limited: Limited, merchant: M
 
 def test_schema_matching_work_per_change_is_bounded(limited: Limited, merchant: Merchant) -> None:
     order_id = limited.new_order(merchant)
-    notification = {"id": "slow-pattern", "invoke": HTTPS_HOOK, "scope": "/attributes/note",
-                    "schema": {"type": "string", "pattern": "(a|b)*c"}}
-    assert limited.request("POST", f"{ORDERS}/{order_id}/notifications", merchant,
-                           json_body=notification).status == 201
+    notification = {
+        "id": "slow-pattern",
+        "invoke": HTTPS_HOOK,
+        "scope": "/attributes/note",
+        "schema": {"type": "string", "pattern": "(a|b)*c"},
+    }
+    assert limited.request("POST", f"{ORDERS}/{order_id}/notifications", merchant, json_body=notification).status == 201
     path = f"{ORDERS}/{order_id}"
     assert limited.request("PATCH", path, merchant, json_body={"attributes": {"note": "ab" * 10}}).status == 200
     started = time.monotonic()
-    refused = problem(limited.request("PATCH", path, merchant,
-                                      json_body={"attributes": {"note": "ab" * 1500}}), 400)
+    refused = problem(limited.request("PATCH", path, merchant, json_body={"attributes": {"note": "ab" * 1500}}), 400)
     assert time.monotonic() - started < 5
     assert refused["field"] == "notifications" and "slow-pattern" in refused["detail"], refused
     assert limited.request("GET", path, merchant).json()["attributes"]["note"] == "ab" * 10
@@ -272,8 +332,13 @@ def test_schema_matching_work_per_change_is_bounded(limited: Limited, merchant: 
 def test_listed_events_carry_their_latest_10_attempts_and_detail_pages_them(api: Api, receiver: Receiver) -> None:
     receiver.respond(500, "down")
     order_id = api.post(ORDERS, headers={"X-Channel": "web"}, json={}).json()["id"]
-    assert api.post(f"{ORDERS}/{order_id}/notifications",
-                    json={"url": receiver.url_for("/down"), "scope": {"state": ["processing"]}}).status_code == 201
+    assert (
+        api.post(
+            f"{ORDERS}/{order_id}/notifications",
+            json={"url": receiver.url_for("/down"), "scope": {"state": ["processing"]}},
+        ).status_code
+        == 201
+    )
     assert api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": "processing"}).status_code == 200
     (event,) = list_order_events(api, order_id)
     event_id = event["id"]
@@ -295,8 +360,11 @@ def test_listed_events_carry_their_latest_10_attempts_and_detail_pages_them(api:
     rest = api.get(f"{EVENTS}/{event_id}", params={"attemptsOffset": 5, "attemptsLimit": 100}).json()
     assert [attempt["id"] for attempt in rest["attempts"]] == everything[5:]
     assert rest["attemptCount"] == total
-    for query, field in (({"attemptsLimit": 0}, "attemptsLimit"), ({"attemptsLimit": 101}, "attemptsLimit"),
-                         ({"attemptsOffset": -1}, "attemptsOffset")):
+    for query, field in (
+        ({"attemptsLimit": 0}, "attemptsLimit"),
+        ({"attemptsLimit": 101}, "attemptsLimit"),
+        ({"attemptsOffset": -1}, "attemptsOffset"),
+    ):
         assert problem(api.get(f"{EVENTS}/{event_id}", params=query), 400)["field"] == field
 
 
@@ -313,30 +381,45 @@ def test_fastcgi_socket_is_0660_for_nginx_group_only() -> None:
 def test_fastcgi_socket_group_must_exist(tmp_path: Path) -> None:
     result = subprocess.run(
         [os.path.join(env("NOTIFY_BIN"), "notify-fcgi"), "--socket", str(tmp_path / "s.sock"), "--workers", "1"],
-        env=dict(os.environ, NOTIFY_FCGI_SOCKET_GROUP="no-such-group-14"), capture_output=True, text=True,
-        timeout=30)
+        env=dict(os.environ, NOTIFY_FCGI_SOCKET_GROUP="no-such-group-14"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode != 0 and "no-such-group-14" in result.stderr, result.stderr
 
 
 def psql(conninfo: str, sql: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["psql", conninfo, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["psql", conninfo, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_runtime_role_has_no_ddl_rights(api: Api) -> None:
     app = env("NOTIFY_APP_DATABASE_URL")
     assert "user=notify_app" in app
     assert psql(app, "SELECT count(*) >= 0 FROM orders").stdout.strip() == "t"
-    for ddl in ("CREATE TABLE intruder (i int)", "ALTER TABLE orders ADD COLUMN intruder int",
-                "DROP TABLE rate_limits", "CREATE INDEX intruder ON orders (merchant)"):
+    for ddl in (
+        "CREATE TABLE intruder (i int)",
+        "ALTER TABLE orders ADD COLUMN intruder int",
+        "DROP TABLE rate_limits",
+        "CREATE INDEX intruder ON orders (merchant)",
+    ):
         result = psql(app, ddl)
-        assert result.returncode != 0 and ("permission denied" in result.stderr or "must be owner" in result.stderr), \
-            (ddl, result.stderr)
+        assert result.returncode != 0 and ("permission denied" in result.stderr or "must be owner" in result.stderr), (
+            ddl,
+            result.stderr,
+        )
     # The running workers are connected as that role.
     assert api.get(EVENTS).status_code == 200
-    users = psql(env("NOTIFY_DATABASE_URL"),
-                 "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_activity "
-                 "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()").stdout
+    users = psql(
+        env("NOTIFY_DATABASE_URL"),
+        "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_activity "
+        "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+    ).stdout
     assert "notify_app" in users, users
 
 

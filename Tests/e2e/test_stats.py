@@ -34,8 +34,9 @@ def test_sixty_minutes_oldest_first_ending_now(api: Api) -> None:
     assert all(m["succeeded"] == m["httpErrors"] == m["transportErrors"] == 0 for m in minutes), "a new merchant"
 
 
-def test_attempts_are_counted_by_outcome_for_this_merchant_only(api: Api, merchant_factory,
-                                                                 receiver: Receiver, base_url: str) -> None:
+def test_attempts_are_counted_by_outcome_for_this_merchant_only(
+    api: Api, merchant_factory, receiver: Receiver, base_url: str
+) -> None:
     receiver.respond(200)
     _, ok_id = fire(api, receiver.url_for("/ok"))
     wait_for_event(api, ok_id, lambda e: e["status"] == "succeeded", what="succeeded")

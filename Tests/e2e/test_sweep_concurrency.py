@@ -55,7 +55,8 @@ def status_counts(merchant: Merchant) -> dict[str, int]:
     return sql_json(
         "SELECT coalesce(json_object_agg(status, n), '{}') FROM"
         " (SELECT status, count(*) AS n FROM events WHERE merchant = :'merchant' GROUP BY status) s",
-        merchant=merchant.id)
+        merchant=merchant.id,
+    )
 
 
 def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
@@ -119,7 +120,8 @@ class CountingReceiver:
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         self._server = self._loop.run_until_complete(
-            asyncio.start_server(self._serve, "127.0.0.1", 0, family=socket.AF_INET, backlog=512))
+            asyncio.start_server(self._serve, "127.0.0.1", 0, family=socket.AF_INET, backlog=512)
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         try:
@@ -143,8 +145,14 @@ class CountingReceiver:
                     writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 body = await reader.readexactly(int(headers.get("content-length") or 0))
                 with self._lock:
-                    self.requests.append((headers.get("webhook-id", ""), headers.get("webhook-timestamp", ""),
-                                          headers.get("webhook-signature", ""), body))
+                    self.requests.append(
+                        (
+                            headers.get("webhook-id", ""),
+                            headers.get("webhook-timestamp", ""),
+                            headers.get("webhook-signature", ""),
+                            body,
+                        )
+                    )
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
@@ -157,7 +165,8 @@ class CountingReceiver:
 
 
 def test_two_sweeps_at_once_deliver_10000_due_deliveries_exactly_once(
-        merchant: Merchant, sweeps: Callable[..., Sweep]) -> None:
+    merchant: Merchant, sweeps: Callable[..., Sweep]
+) -> None:
     total = 10_000
     with CountingReceiver() as receiver:
         ids = enqueue(merchant, receiver.url_for("/hook"), total)
@@ -165,9 +174,12 @@ def test_two_sweeps_at_once_deliver_10000_due_deliveries_exactly_once(
         first = sweeps("--budget", "60")
         second = sweeps("--budget", "60")
 
-        wait_until(lambda: status_counts(merchant).get("succeeded", 0) == total, 75,
-                   f"all {total} events succeeded (now {status_counts(merchant)}, {receiver.count()} received)",
-                   interval=0.25)
+        wait_until(
+            lambda: status_counts(merchant).get("succeeded", 0) == total,
+            75,
+            f"all {total} events succeeded (now {status_counts(merchant)}, {receiver.count()} received)",
+            interval=0.25,
+        )
         elapsed = time.monotonic() - started
         assert first.wait(30) == 0, first.log()[-2000:]
         assert second.wait(30) == 0, second.log()[-2000:]
@@ -185,8 +197,9 @@ def test_two_sweeps_at_once_deliver_10000_due_deliveries_exactly_once(
     # Every delivery is intact and signed: the body is the event's and the signature verifies.
     bad = []
     for webhook_id, timestamp, signature, body in received:
-        if json.loads(body)["event"]["id"] != webhook_id or \
-                webhook_signature(merchant.signing_secret, webhook_id, timestamp, body) not in signature.split(" "):
+        if json.loads(body)["event"]["id"] != webhook_id or webhook_signature(
+            merchant.signing_secret, webhook_id, timestamp, body
+        ) not in signature.split(" "):
             bad.append(webhook_id)
     assert not bad, f"{len(bad)} deliveries with a wrong body or signature, e.g. {bad[:3]}"
 
@@ -197,12 +210,15 @@ def test_two_sweeps_at_once_deliver_10000_due_deliveries_exactly_once(
         " 'attempts', (SELECT count(*) FROM attempts WHERE merchant = :'merchant'),"
         " 'events_with_one_attempt', (SELECT count(*) FROM events WHERE merchant = :'merchant' AND attempt_count = 1),"
         " 'still_due', (SELECT count(*) FROM deliveries WHERE merchant = :'merchant' AND due_at IS NOT NULL))",
-        merchant=merchant.id)
+        merchant=merchant.id,
+    )
     assert summary == {"attempts": total, "events_with_one_attempt": total, "still_due": 0}, summary
 
     by_first, by_second = sweep_deliveries(first), sweep_deliveries(second)
-    print(f"\n{total} deliveries in {elapsed:.1f}s over {receiver.connections} connections: "
-          f"sweep 1 {by_first}, sweep 2 {by_second}, shared --follow sweep {total - by_first - by_second}")
+    print(
+        f"\n{total} deliveries in {elapsed:.1f}s over {receiver.connections} connections: "
+        f"sweep 1 {by_first}, sweep 2 {by_second}, shared --follow sweep {total - by_first - by_second}"
+    )
     assert by_first > 0 and by_second > 0, "both sweeps should have claimed part of the work"
     assert by_first + by_second <= total
 
@@ -211,7 +227,8 @@ def test_two_sweeps_at_once_deliver_10000_due_deliveries_exactly_once(
 
 
 def test_sweep_killed_mid_batch_loses_nothing_and_redelivers_with_the_same_webhook_id(
-        merchant: Merchant, sweeps: Callable[..., Sweep], shared_sweep_paused: None) -> None:
+    merchant: Merchant, sweeps: Callable[..., Sweep], shared_sweep_paused: None
+) -> None:
     lease = 3.0
     count = 16  # the killed sweep claims them all; 8 go out at once (its per-host limit)
     with Receiver(delay=3.0) as slow:
@@ -220,11 +237,16 @@ def test_sweep_killed_mid_batch_loses_nothing_and_redelivers_with_the_same_webho
         doomed = sweeps("--lease", f"{lease:g}", "--batch-size", str(count), "--budget", "30")
         slow.wait_for(1, timeout=5)
         time.sleep(0.3)  # let the rest of the first round arrive; the slow receiver answers none yet
-        leased = {row["event_id"]: row["due_at"] for row in sql_json(
-            "SELECT coalesce(json_agg(json_build_object('event_id', event_id,"
-            " 'due_at', extract(epoch FROM due_at)::float8)), '[]') FROM deliveries"
-            " WHERE merchant = :'merchant' AND lease_token IS NOT NULL AND event_id = ANY(:'ids'::uuid[])",
-            merchant=merchant.id, ids="{" + ",".join(ids) + "}")}
+        leased = {
+            row["event_id"]: row["due_at"]
+            for row in sql_json(
+                "SELECT coalesce(json_agg(json_build_object('event_id', event_id,"
+                " 'due_at', extract(epoch FROM due_at)::float8)), '[]') FROM deliveries"
+                " WHERE merchant = :'merchant' AND lease_token IS NOT NULL AND event_id = ANY(:'ids'::uuid[])",
+                merchant=merchant.id,
+                ids="{" + ",".join(ids) + "}",
+            )
+        }
         assert len(leased) == count, f"the killed sweep leased {len(leased)} of {count} deliveries"
         doomed.kill()  # SIGKILL, mid-batch: requests sent, no response yet, nothing written back
         killed_at = time.time()
@@ -244,8 +266,11 @@ def test_sweep_killed_mid_batch_loses_nothing_and_redelivers_with_the_same_webho
         slow.respond(200, "ok", delay=0)
         wait_until(lambda: time.time() >= lease_ends, lease + 2, "lease expiry")
         rescuer = sweeps("--budget", "20")
-        wait_until(lambda: status_counts(merchant).get("succeeded", 0) == count, 20,
-                   f"all events succeeded (now {status_counts(merchant)})")
+        wait_until(
+            lambda: status_counts(merchant).get("succeeded", 0) == count,
+            20,
+            f"all events succeeded (now {status_counts(merchant)})",
+        )
         assert rescuer.wait(25) == 0, rescuer.log()[-2000:]
         time.sleep(0.3)
         received = slow.received()
@@ -274,8 +299,12 @@ def test_sweep_killed_mid_batch_loses_nothing_and_redelivers_with_the_same_webho
         "SELECT json_build_object('attempt_counts', (SELECT json_agg(DISTINCT attempt_count) FROM events"
         "  WHERE merchant = :'merchant' AND event_id = ANY(:'ids'::uuid[])),"
         " 'still_due', (SELECT count(*) FROM deliveries WHERE merchant = :'merchant' AND due_at IS NOT NULL))",
-        merchant=merchant.id, ids="{" + ",".join(ids) + "}")
+        merchant=merchant.id,
+        ids="{" + ",".join(ids) + "}",
+    )
     # The killed sweep wrote nothing back: each event has the one attempt that succeeded.
     assert rows == {"attempt_counts": [1], "still_due": 0}, rows
-    print(f"\nkilled with {len(in_flight_ids)} of {count} leased deliveries in flight; "
-          f"all delivered, {len(duplicated)} twice (the in-flight ones)")
+    print(
+        f"\nkilled with {len(in_flight_ids)} of {count} leased deliveries in flight; "
+        f"all delivered, {len(duplicated)} twice (the in-flight ones)"
+    )

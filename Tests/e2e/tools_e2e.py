@@ -27,12 +27,18 @@ def fire(api: Api, url: str, state: str = "processing") -> tuple[str, str]:
 
 def api_env(merchant: Merchant, token: str | None = None) -> dict[str, str]:
     """The environment notifyctl's API commands read, as .state/env sets it, for `merchant`."""
-    return dict(os.environ, NOTIFY_URL=env("NOTIFY_URL"), NOTIFY_MERCHANT=merchant.id,
-                NOTIFY_TOKEN=token or merchant.token, NOTIFY_SIGNING_SECRET=merchant.signing_secret)
+    return dict(
+        os.environ,
+        NOTIFY_URL=env("NOTIFY_URL"),
+        NOTIFY_MERCHANT=merchant.id,
+        NOTIFY_TOKEN=token or merchant.token,
+        NOTIFY_SIGNING_SECRET=merchant.signing_secret,
+    )
 
 
-def ctl(merchant: Merchant, *args: str, token: str | None = None,
-        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def ctl(
+    merchant: Merchant, *args: str, token: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Runs `notifyctl ARGS` as `merchant`'s API client; returns the finished process."""
     command = [os.path.join(env("NOTIFY_BIN"), "notifyctl"), *args]
     return subprocess.run(command, env=api_env(merchant, token), capture_output=True, text=True, timeout=timeout)

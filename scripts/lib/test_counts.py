@@ -59,7 +59,6 @@ def swift_counts(log_path, xunit_path):
     try:
         p, f, s = junit_counts(swift_testing_xml)
     except (OSError, ET.ParseError):  # missing, or cut short by a crash: count from the console
-
         values = swift_testing_console.values()
         p = sum(1 for r in values if r == "passed")
         f = sum(1 for r in values if r == "failed")
