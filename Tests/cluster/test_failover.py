@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import requests
@@ -325,7 +326,7 @@ def test_failover_and_worker_host_loss(cluster: Cluster) -> None:
             mine = [row for row in events if row[0] == order_id]
             assert mine, f"order {order_id} has no events"
             states = [row[4] for row in mine]
-            assert all(a != b for a, b in zip(states, states[1:])), f"order {order_id}: events repeat a state {states}"
+            assert all(a != b for a, b in pairwise(states)), f"order {order_id}: events repeat a state {states}"
             assert len({row[3] for row in mine}) == len(mine), f"order {order_id}: two events of one change"
             assert all(row[1] == row[5] for row in mine), "an event's payload names another event"
             last = [a for a in load.acked if a[0] == order_id][-1]
@@ -347,7 +348,8 @@ def test_failover_and_worker_host_loss(cluster: Cluster) -> None:
                 {
                     row[0]
                     for row in cluster.psql(
-                        f"SELECT DISTINCT status FROM events WHERE merchant = 'demo' AND order_id = ANY({id_list}::uuid[])"
+                        "SELECT DISTINCT status FROM events "
+                        f"WHERE merchant = 'demo' AND order_id = ANY({id_list}::uuid[])"
                     )
                 }
                 == {"succeeded"}
@@ -432,7 +434,7 @@ def test_write_latency_with_and_without_the_synchronous_standby(cluster: Cluster
             timeout=60,
         )
         assert result.returncode == 0, result.stderr[-1000:]
-        line = next(l for l in result.stdout.splitlines() if l.startswith("latency average"))
+        line = next(text for text in result.stdout.splitlines() if text.startswith("latency average"))
         return float(line.split("=")[1].split()[0])
 
     def set_synchronous_mode(on: bool) -> None:

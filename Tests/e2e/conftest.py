@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from notify_e2e import Api, Merchant, Receiver, assert_healthy, create_merchant, env
+
+# The dashboard tests' fixtures (`browser`, `page`), defined beside their Page helper.
+pytest_plugins = ["dashboard_e2e"]
 
 
 @pytest.fixture(scope="session")

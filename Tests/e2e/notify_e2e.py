@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -95,7 +97,7 @@ class Api:
         self.merchant = merchant
         self.session = session or requests.Session()
 
-    def as_merchant(self, merchant: Merchant | None) -> "Api":
+    def as_merchant(self, merchant: Merchant | None) -> Api:
         return Api(self.base_url, merchant, self.session)
 
     def request(
@@ -217,7 +219,7 @@ class Receiver:
 
     # -- lifecycle
 
-    def start(self) -> "Receiver":
+    def start(self) -> Receiver:
         self._thread.start()
         return self
 
@@ -226,7 +228,7 @@ class Receiver:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "Receiver":
+    def __enter__(self) -> Receiver:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -485,7 +487,7 @@ class Service:
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "Service":
+    def start(self) -> Service:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command,
@@ -552,7 +554,9 @@ class Sweep(Service):
         try:
             return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"{' '.join(self.command)} still running after {timeout}s:\n{self.log()[-3000:]}")
+            raise AssertionError(
+                f"{' '.join(self.command)} still running after {timeout}s:\n{self.log()[-3000:]}"
+            ) from None
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Sends `sig` (SIGKILL by default) and, for SIGKILL, waits until the process is gone."""
@@ -654,8 +658,10 @@ def raw_http(base_url: str, data: bytes, timeout: float = TIMEOUT) -> RawRespons
                 chunk = sock.recv(65536)
             except ConnectionResetError:
                 break
-            except socket.timeout:
-                raise TimeoutError(f"no complete response within {timeout}s (got {sum(map(len, chunks))} bytes)")
+            except TimeoutError:
+                raise TimeoutError(
+                    f"no complete response within {timeout}s (got {sum(map(len, chunks))} bytes)"
+                ) from None
             if not chunk:
                 break
             chunks.append(chunk)
@@ -966,7 +972,7 @@ class OrderLoad:
             for i, oid in enumerate(order_ids)
         ]
 
-    def start(self) -> "OrderLoad":
+    def start(self) -> OrderLoad:
         self._deadline = time.monotonic() + self.max_seconds
         for thread in self._threads:
             thread.start()
@@ -1037,7 +1043,7 @@ def check_changes_applied(api: Api, outcomes: list[ChangeOutcome]) -> dict[str, 
         assert response.status_code == 200, f"GET order {order_id}: {response.status_code} {response.text[:300]!r}"
         final = response.json()["state"]["transitions"]
         statuses = [t["status"] for t in final]
-        for a, b in zip(statuses, statuses[1:]):
+        for a, b in pairwise(statuses):
             assert a != b, f"order {order_id}: a transition to the same status: {statuses}"
         for outcome in mine:
             if outcome.transitions is not None:

@@ -5,7 +5,8 @@ nothing, and leaves the service healthy."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 

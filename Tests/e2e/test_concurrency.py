@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from itertools import pairwise
+from typing import Any
 
 import requests
 
@@ -70,7 +72,7 @@ def test_concurrent_state_changes_are_serialised(api: Api, merchant: Merchant, h
     transitions = final["state"]["transitions"]
     statuses = [t["status"] for t in transitions]
     assert statuses[0] == "checkout", statuses
-    for a, b in zip(statuses, statuses[1:]):
+    for a, b in pairwise(statuses):
         assert b in ALLOWED[a], f"{a} -> {b} is not an allowed transition: {statuses}"
     assert final["state"]["currentStatus"] == statuses[-1]
 
@@ -78,7 +80,7 @@ def test_concurrent_state_changes_are_serialised(api: Api, merchant: Merchant, h
     # asked for and its transitions are a prefix of the final list. The changes are the 200s whose
     # list is longer than any seen before it; each length from 2 to the final one appears.
     lengths = set()
-    for target, response in zip(targets, responses):
+    for target, response in zip(targets, responses, strict=True):
         if response.status_code != 200:
             continue
         seen = response.json()["state"]
@@ -128,7 +130,7 @@ def test_a_change_that_waited_is_not_stamped_before_the_change_it_follows(
         ):
             assert api.post(f"{ORDERS}/{oid}/notifications", json=notification).status_code == 201
 
-        def send(index: int, session: requests.Session) -> requests.Response:
+        def send(index: int, session: requests.Session, oid: str = oid, delay: float = delay) -> requests.Response:
             if index == 0:
                 return session.put(
                     f"{api.base_url}{ORDERS}/{oid}/payments/p1",

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
 
-from dashboard_e2e import Page, browser, page  # noqa: F401 - fixtures
+from dashboard_e2e import Page
 from notify_e2e import TIMEOUT, Api, Merchant, Receiver, create_merchant, wait_for_event
 from tools_e2e import fire, summary
 
@@ -197,7 +197,7 @@ def test_a_narrow_screen_needs_no_sideways_scrolling(page: Page, scene: Scene) -
         ("#/", "svg.chart rect", "overview-375px"),
     ]:
         page.go(hash_path)
-        page.wait(lambda: page.css(ready), hash_path)
+        page.wait(lambda ready=ready: page.css(ready), hash_path)
         width = page.driver.execute_script("return document.documentElement.clientWidth")
         scroll = page.driver.execute_script("return document.documentElement.scrollWidth")
         assert scroll <= width, f"{hash_path} is {scroll} px wide on a {width} px screen"
@@ -233,6 +233,6 @@ def test_the_console_shows_no_policy_violation_or_script_error(page: Page, scene
         ("#/recover", "#recover"),
     ]:
         page.go(hash_path)
-        page.wait(lambda: page.css(ready), hash_path)
+        page.wait(lambda ready=ready: page.css(ready), hash_path)
     errors = page.console_errors()
     assert not errors, json.dumps(errors, indent=1)

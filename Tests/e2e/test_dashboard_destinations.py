@@ -5,11 +5,11 @@ filter events by destination, and recover failed events in bulk."""
 from __future__ import annotations
 
 import secrets
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from dashboard_e2e import Page, browser, page  # noqa: F401 - fixtures
+from dashboard_e2e import Page
 from notify_e2e import Api, Merchant, Receiver, create_merchant, get_event, wait_for_event
 from tools_e2e import fire, summary
 

@@ -16,23 +16,20 @@ from typing import Any
 import pytest
 
 from notify_e2e import (
-    ORDERS,
     Api,
-    fire,
-    new_order,
-    order_with_hook,
-    put_state,
-    register,
     Merchant,
     ReceivedRequest,
     Receiver,
     assert_signed,
+    fire,
     get_event,
     list_order_events,
+    new_order,
+    put_state,
+    register,
     wait_for_event,
     webhook_signature,
 )
-
 
 TIMEOUT_SECONDS = float(os.environ.get("NOTIFY_DELIVERY_TIMEOUT") or 15)
 """The shared sweep's attempt timeout (scripts/test sets NOTIFY_DELIVERY_TIMEOUT for it)."""

@@ -7,10 +7,9 @@ their own with those settings (the `own_sweep` fixture) while the shared sweep i
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
-
-import pytest
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from notify_e2e import (
     Api,
@@ -111,7 +110,7 @@ def test_another_merchant_can_neither_see_nor_pause_nor_recover(
         assert_problem(other.request(method, f"{DESTINATIONS}/{destination['id']}{path}"), 404)
     assert other.get(DESTINATIONS).json()["data"] == []
     assert other.get(EVENTS, params={"destinationId": destination["id"]}).json()["data"] == []
-    since = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
+    since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     recovered = other.post(
         f"{EVENTS}/retry", json={"since": since, "status": "succeeded", "destinationId": destination["id"]}
     )
@@ -259,7 +258,7 @@ def test_bulk_recover_delivers_each_failed_event_once(
 ) -> None:
     own_sweep(NOTIFY_RETRY_SCHEDULE="0", NOTIFY_BREAKER_FAILURES="1000")
     receiver.respond(500)
-    since = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat()
+    since = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
     failed = change(api, receiver.url_for(), 50)
     for event_id in failed:
         wait_for_event(api, event_id, lambda e: e["status"] == "failed", timeout=20)
@@ -280,7 +279,7 @@ def test_bulk_recover_delivers_each_failed_event_once(
 
 
 def test_bulk_recover_refuses_bad_requests(api: Api) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     long_ago = (now - timedelta(days=15)).isoformat()
     problem = assert_problem(api.post(f"{EVENTS}/retry", json={"since": long_ago}), 400)
     assert problem["field"] == "since"
@@ -306,7 +305,7 @@ def test_bulk_recover_filters_by_order(api: Api, receiver: Receiver) -> None:
     put_state(api, order_id, "processing")
     _, other_event = fire(api, receiver.url_for())
     receiver.wait_for(2)
-    since = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    since = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     recovered = api.post(f"{EVENTS}/retry", json={"since": since, "status": "succeeded", "orderId": order_id})
     assert recovered.json() == {"queued": 1, "more": False}
     receiver.wait_for(3)

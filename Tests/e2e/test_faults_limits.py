@@ -24,8 +24,8 @@ from typing import Any
 import requests
 
 from notify_e2e import (
-    ORDERS,
     EVENTS,
+    ORDERS,
     Api,
     Merchant,
     Receiver,

@@ -21,8 +21,9 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -76,7 +77,7 @@ class HostileServer:
         while not self._stop.is_set():
             try:
                 conn, _ = self._sock.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
             self._threads.append(thread)
@@ -246,7 +247,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         for request in healthy.received():
             arrivals.setdefault(request.headers.get("webhook-id", ""), request.received_at)
         later_latency = []
-        for event, committed in zip(sorted(later_events, key=lambda e: e["id"]), later_changes):
+        for event, committed in zip(sorted(later_events, key=lambda e: e["id"]), later_changes, strict=False):
             arrived = arrivals.get(event["id"])
             later_latency.append(None if arrived is None else round(arrived - committed, 3))
         same_batch = events.get("healthy", {}).get("id")

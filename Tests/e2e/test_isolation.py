@@ -12,7 +12,7 @@ import socket
 import statistics
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

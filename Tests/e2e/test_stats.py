@@ -3,7 +3,8 @@ call: the merchant's attempts per minute by outcome over the last hour, and its 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from notify_e2e import Api, Merchant, Receiver, assert_problem, wait_for_event
 from tools_e2e import fire
@@ -26,7 +27,7 @@ def test_sixty_minutes_oldest_first_ending_now(api: Api) -> None:
     minutes = body["minutes"]
     assert len(minutes) == 60
     starts = [parse(m["start"]) for m in minutes]
-    assert all(b - a == timedelta(minutes=1) for a, b in zip(starts, starts[1:])), starts
+    assert all(b - a == timedelta(minutes=1) for a, b in pairwise(starts)), starts
     now = parse(body["now"])
     assert starts[-1] <= now < starts[-1] + timedelta(minutes=1)
     assert all(s.second == 0 and s.microsecond == 0 for s in starts)
@@ -60,4 +61,4 @@ def test_needs_a_token(api: Api, merchant: Merchant) -> None:
     assert_problem(api.get(STATS, headers={"Authorization": None}), 401)
     assert_problem(api.get(STATS, headers={"Authorization": "Bearer nope"}), 401)
     assert_problem(api.post(STATS), 405)
-    assert datetime.now(timezone.utc) - parse(stats(api)["now"]) < timedelta(minutes=1)
+    assert datetime.now(UTC) - parse(stats(api)["now"]) < timedelta(minutes=1)

@@ -15,7 +15,8 @@ import json
 import socket
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from notify_e2e import Merchant, ReceivedRequest, Receiver, Sweep, assert_signed, run_sql, webhook_signature
 
@@ -23,7 +24,7 @@ from notify_e2e import Merchant, ReceivedRequest, Receiver, Sweep, assert_signed
 def enqueue(merchant: Merchant, url: str, count: int) -> list[str]:
     """Writes `count` pending events for `url` and their due deliveries in one transaction, the
     way an order change does (without the NOTIFY); returns the event ids."""
-    script = f"""
+    script = """
 BEGIN;
 CREATE TEMP TABLE new_events ON COMMIT DROP AS
     SELECT gen_random_uuid() AS event_id, gen_random_uuid() AS order_id, n FROM generate_series(1, :count) AS n;
@@ -92,7 +93,7 @@ class CountingReceiver:
         self._server: asyncio.base_events.Server | None = None
         self.port = 0
 
-    def __enter__(self) -> "CountingReceiver":
+    def __enter__(self) -> CountingReceiver:
         self._thread.start()
         assert self._ready.wait(10), "receiver did not start"
         return self
