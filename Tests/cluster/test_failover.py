@@ -32,7 +32,7 @@ from typing import Any
 import requests
 
 from conftest import Cluster
-from notify_e2e import ORDERS, PROBLEM_JSON, Api, Receiver, media_type
+from notify_e2e import ORDERS, PROBLEM_JSON, Api, Receiver, alive, media_type, wait_until
 
 PUT_THREADS = 4
 ORDERS_PER_THREAD = 3
@@ -161,16 +161,6 @@ def sync_standby_ready(cluster: Cluster, primary: int) -> bool:
     return ["sync"] in rows
 
 
-def wait_until(what: str, predicate: Any, timeout: float) -> float:
-    """Polls `predicate` until it is true; returns the seconds it took (fails after `timeout`)."""
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        time.sleep(0.2)
-    return time.monotonic() - started
-
-
 def kill_postgres(cluster: Cluster, n: int) -> list[int]:
     """SIGKILLs node n's postmaster and all its children at once; returns their pids."""
     postmaster = int((cluster.state / f"pg{n}" / "data" / "postmaster.pid").read_text().split()[0])
@@ -182,15 +172,6 @@ def kill_postgres(cluster: Cluster, n: int) -> list[int]:
         except ProcessLookupError:
             pass
     return pids
-
-
-def alive(pid: int) -> bool:
-    """True while the process runs (a zombie waiting for its parent counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def new_order_with_hook(api: Api, hook: str) -> str:

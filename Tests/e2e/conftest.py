@@ -1,7 +1,7 @@
 """Fixtures of the end-to-end tests. Run them with scripts/test, which starts the services and
 sets NOTIFY_URL, NOTIFY_BIN, NOTIFY_DATABASE_URL, NOTIFY_FCGI_MASTER_PID, NOTIFY_FCGI_SOCKET and
 NOTIFY_TEST_STATE. The helpers themselves (Api, Merchant, Receiver, assert_problem, ...) are in
-notify_e2e.py.
+the package notify_e2e/ (one module per concern).
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from dashboard_e2e import Page
-from notify_e2e import TIMEOUT, Api, Merchant, Receiver, create_merchant, wait_for_event
-from tools_e2e import fire, summary
+from notify_e2e import TIMEOUT, Api, Merchant, Receiver, create_merchant, fire, wait_for_event
+from tools_e2e import summary
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "dashboard"

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from dashboard_e2e import Page
-from notify_e2e import Api, Merchant, Receiver, create_merchant, get_event, wait_for_event
-from tools_e2e import fire, summary
+from notify_e2e import Api, Merchant, Receiver, create_merchant, fire, get_event, wait_for_event
+from tools_e2e import summary
 
 DESTINATIONS = "/api/v0/checkout/notifications/destinations"
 

@@ -11,7 +11,6 @@ import os
 import socket
 import time
 from datetime import datetime
-from typing import Any
 
 import pytest
 
@@ -21,6 +20,7 @@ from notify_e2e import (
     ReceivedRequest,
     Receiver,
     assert_signed,
+    attempted,
     fire,
     get_event,
     list_order_events,
@@ -40,10 +40,6 @@ def seconds_between(earlier: str, later: str) -> float:
     return (
         datetime.fromisoformat(later.replace("Z", "+00:00")) - datetime.fromisoformat(earlier.replace("Z", "+00:00"))
     ).total_seconds()
-
-
-def attempted(event: dict[str, Any]) -> bool:
-    return event["attemptCount"] >= 1 and len(event["attempts"]) >= 1
 
 
 # ---- signing ----------------------------------------------------------------------------------

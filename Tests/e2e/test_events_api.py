@@ -19,7 +19,20 @@ from typing import Any
 
 import pytest
 
-from notify_e2e import PROBLEM_JSON, Api, Merchant, Receiver, assert_problem, media_type
+from notify_e2e import (
+    PROBLEM_JSON,
+    Api,
+    Merchant,
+    Receiver,
+    assert_problem,
+    attempted,
+    create_order,
+    expect,
+    media_type,
+    move,
+    new_order,
+    register,
+)
 
 ORDERS_PATH = "/api/v0/checkout/orders"
 EVENTS = "/api/v0/checkout/notifications/events"
@@ -33,33 +46,6 @@ WAIT = 20.0
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-
-
-def expect(response: Any, status: int) -> Any:
-    """Asserts the status and a JSON body (for 2xx); returns the parsed body (None when empty)."""
-    request = response.request
-    assert response.status_code == status, (
-        f"{request.method} {request.path_url}: expected {status}, got {response.status_code} {response.text[:500]!r}"
-    )
-    if not response.content:
-        return None
-    assert media_type(response) == "application/json", response.headers.get("Content-Type")
-    return response.json()
-
-
-def new_order(api: Api, channel: str = "web", **body: Any) -> dict[str, Any]:
-    return expect(api.post(ORDERS_PATH, headers={"X-Channel": channel}, json=body), 201)
-
-
-def add_notification(api: Api, order_id: str, notification: dict[str, Any]) -> dict[str, Any]:
-    return expect(api.post(f"{ORDERS_PATH}/{order_id}/notifications", json=notification), 201)
-
-
-def move(api: Api, order_id: str, *statuses: str) -> dict[str, Any]:
-    order: dict[str, Any] = {}
-    for status in statuses:
-        order = expect(api.put(f"{ORDERS_PATH}/{order_id}/state", json={"currentStatus": status}), 200)
-    return order
 
 
 def list_events(api: Api, base: str = EVENTS, **query: Any) -> dict[str, Any]:
@@ -93,10 +79,6 @@ def wait_event(
         if time.monotonic() > deadline:
             raise AssertionError(f"event {event_id}: not {what} within {timeout}s: {json.dumps(event)[:1500]}")
         time.sleep(0.1)
-
-
-def attempted(event: dict[str, Any]) -> bool:
-    return event["attemptCount"] >= 1 and len(event["attempts"]) >= 1
 
 
 def assert_event_shape(event: dict[str, Any], merchant: Merchant) -> None:
@@ -155,9 +137,9 @@ def test_seed_calls_work_as_written(base_url: str, merchant: Merchant, receiver:
     """`events?orderId=…`, `events?scope=state.completed` and `events/{id}/retry`, each with just
     X-Merchant and a bearer token, as a merchant would type them."""
     api = Api(base_url, merchant)
-    order = new_order(api)
+    order = create_order(api, body={})
     oid = order["id"]
-    notification = add_notification(api, oid, {"url": ok_hook(receiver), "scope": {"state": ["completed"]}})
+    notification = register(api, oid, {"url": ok_hook(receiver), "scope": {"state": ["completed"]}})
     move(api, oid, "processing", "accepted", "completed")
     receiver.wait_for(1)
 
@@ -203,10 +185,10 @@ def mixed_events(api: Api, merchant: Merchant, receiver: Receiver) -> dict[str, 
     tag = secrets.token_hex(4)
     web_channel, app_channel = f"web-{tag}", f"app-{tag}"
     adapter, reference = f"psp-{tag}", f"ref-{tag}"
-    web = new_order(api, web_channel)["id"]
-    app = new_order(api, app_channel)["id"]
-    add_notification(api, web, {"url": ok_hook(receiver, "/state"), "scope": {"state": ["processing"]}})
-    add_notification(
+    web = new_order(api, {}, web_channel)
+    app = new_order(api, {}, app_channel)
+    register(api, web, {"url": ok_hook(receiver, "/state"), "scope": {"state": ["processing"]}})
+    register(
         api,
         web,
         {
@@ -217,7 +199,7 @@ def mixed_events(api: Api, merchant: Merchant, receiver: Receiver) -> dict[str, 
             "invoke": ok_hook(receiver, "/pay/{order.id}"),
         },
     )
-    add_notification(
+    register(
         api,
         web,
         {
@@ -228,7 +210,7 @@ def mixed_events(api: Api, merchant: Merchant, receiver: Receiver) -> dict[str, 
             "invoke": "{configuration.adapter.internalUrl}/x",
         },
     )
-    add_notification(api, app, {"url": DEAD_HOOK, "scope": {"state": ["processing"]}})
+    register(api, app, {"url": DEAD_HOOK, "scope": {"state": ["processing"]}})
     move(api, web, "processing")
     expect(api.put(f"{ORDERS_PATH}/{web}/payments/p1", json={"state": "authorized", "amount": 10}), 201)
     move(api, app, "processing")
@@ -334,8 +316,8 @@ def test_v1_aliases_accept_snake_case(api: Api, mixed_events: dict[str, Any]) ->
 
 
 def test_paging_newest_first(api: Api, receiver: Receiver) -> None:
-    order = new_order(api)["id"]
-    add_notification(api, order, {"url": ok_hook(receiver), "scope": {"state": ["processing", "checkout"]}})
+    order = new_order(api, {})
+    register(api, order, {"url": ok_hook(receiver), "scope": {"state": ["processing", "checkout"]}})
     moves = ["processing", "checkout"] * 3 + ["processing"]
     for status in moves:
         move(api, order, status)
@@ -438,8 +420,8 @@ def test_events_need_credentials(anonymous: Api, merchant: Merchant) -> None:
 def test_another_merchant_cannot_see_or_retry_events(base_url: str, merchant_factory, receiver: Receiver) -> None:
     owner, other = merchant_factory(), merchant_factory()
     mine, theirs = Api(base_url, owner), Api(base_url, other)
-    order = new_order(mine)["id"]
-    add_notification(mine, order, {"url": ok_hook(receiver), "scope": {"state": ["processing"]}})
+    order = new_order(mine, {})
+    register(mine, order, {"url": ok_hook(receiver), "scope": {"state": ["processing"]}})
     move(mine, order, "processing")
     receiver.wait_for(1)
     (event,) = order_event_list(mine, order, 1)
@@ -468,8 +450,8 @@ def test_another_merchant_cannot_see_or_retry_events(base_url: str, merchant_fac
 
 def test_failed_event_then_manual_retry_succeeds(api: Api, merchant: Merchant, receiver: Receiver) -> None:
     receiver.respond(418, "teapot")
-    order = new_order(api, reference="order-ref")["id"]
-    add_notification(api, order, {"url": ok_hook(receiver, "/teapot"), "scope": {"state": ["processing"]}})
+    order = new_order(api, {"reference": "order-ref"})
+    register(api, order, {"url": ok_hook(receiver, "/teapot"), "scope": {"state": ["processing"]}})
     move(api, order, "processing")
     first = receiver.wait_for(1)[0]
     (event,) = order_event_list(api, order, 1)
@@ -511,8 +493,8 @@ def test_failed_event_then_manual_retry_succeeds(api: Api, merchant: Merchant, r
 def test_retry_of_an_attempt_in_flight_runs_after_it(api: Api, receiver: Receiver) -> None:
     """A retry while an attempt is in flight is made once that attempt has finished."""
     receiver.respond(200, "slow ok", delay=1.5)
-    order = new_order(api)["id"]
-    add_notification(api, order, {"url": ok_hook(receiver, "/slow"), "scope": {"state": ["processing"]}})
+    order = new_order(api, {})
+    register(api, order, {"url": ok_hook(receiver, "/slow"), "scope": {"state": ["processing"]}})
     move(api, order, "processing")
     receiver.wait_for(1)  # the first attempt is now waiting for the receiver's answer
     (event,) = order_event_list(api, order, 1)
@@ -543,7 +525,7 @@ def test_secret_header_values_are_never_shown(api: Api, receiver: Receiver) -> N
     headers = {**secret_values, "X-Shop": "north"}
     responses = []
 
-    order = new_order(api)["id"]
+    order = new_order(api, {})
     created = api.post(
         f"{ORDERS_PATH}/{order}/notifications",
         json={"url": ok_hook(receiver), "headers": headers, "scope": {"state": ["processing"]}},
@@ -608,7 +590,7 @@ def test_configuration_responses_redact_secret_headers(api: Api, merchant: Merch
     }
     put = api.put(path, json=document)
     get = api.get(path)
-    order = new_order(api)
+    order = create_order(api, body={})
     assert put.status_code == 201 and get.status_code == 200, (put.text, get.text)
     assert order["notifications"][0]["headers"] == {"X-Api-Key": "***"}, order
     assert secret not in put.text, put.text
@@ -645,8 +627,8 @@ def scrape(anonymous: Api) -> dict[tuple[str, str], float]:
 
 def test_metrics_have_the_prometheus_figures(api: Api, anonymous: Api, receiver: Receiver) -> None:
     before = scrape(anonymous)
-    order = new_order(api)["id"]
-    add_notification(api, order, {"url": ok_hook(receiver), "scope": {"state": ["processing"]}})
+    order = new_order(api, {})
+    register(api, order, {"url": ok_hook(receiver), "scope": {"state": ["processing"]}})
     move(api, order, "processing")
     receiver.wait_for(1)
     (event,) = order_event_list(api, order, 1)

@@ -37,6 +37,7 @@ from notify_e2e import (
     cpu_seconds,
     env,
     fault_report,
+    new_order,
     raw_http,
     wait_healthy,
 )
@@ -554,19 +555,13 @@ def test_generated_bad_input_through_nginx(base_url: str, merchant_factory, heal
 # ---- findings of the fuzz target, through the API -------------------------------------------
 
 
-def new_order(api: Api, body: dict[str, Any] | None = None) -> str:
-    created = api.post(ORDERS, headers={"X-Channel": "web"}, json=body or {})
-    assert created.status_code == 201, created.text
-    return created.json()["id"]
-
-
 def test_pointer_scopes_with_combining_marks_survive_storage(api: Api, healthy) -> None:
     """RFC 6901 pointers whose escape (`~0`, `~1`) is followed by a combining mark: accepted at
     registration, they must read back unchanged and leave the order usable (JSONPointer escapes
     and re-parses by grapheme cluster, not by code point: `~` + U+0301 is one Character)."""
     failures = []
     for pointer, key in [("/attributes/a~0\u0301", "a~\u0301"), ("/attributes/a~1\u0301", "a/\u0301")]:
-        order_id = new_order(api)
+        order_id = new_order(api, {})
         registered = api.post(
             f"{ORDERS}/{order_id}/notifications", json={"scope": pointer, "invoke": HOOK, "id": "combining"}
         )
@@ -606,7 +601,7 @@ def test_schema_pattern_cannot_hang_a_worker(api: Api, base_url: str) -> None:
     schema subset compiles `pattern` with Swift Regex, a backtracking engine: `^(a+)+$` against 30
     a's and a `!` takes about 2^30 steps (measured: 18 a's 6 s, each 2 more ×5.5, in release)."""
     master = int(env("NOTIFY_FCGI_MASTER_PID"))
-    order_id = new_order(api)
+    order_id = new_order(api, {})
     registered = api.post(
         f"{ORDERS}/{order_id}/notifications",
         json={"scope": "/reference", "schema": {"pattern": "^(a+)+$"}, "invoke": HOOK},

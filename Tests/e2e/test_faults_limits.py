@@ -31,6 +31,7 @@ from notify_e2e import (
     Receiver,
     assert_problem,
     fault_report,
+    new_order,
     run_sql,
     wait_delivered,
 )
@@ -38,12 +39,6 @@ from notify_e2e import (
 MIB = 1024 * 1024
 FAST = 2.0
 """Seconds a read may take at these sizes (debug build, shared 2-core machine)."""
-
-
-def new_order(api: Api, body: Any = None) -> str:
-    created = api.post(ORDERS, headers={"X-Channel": "web"}, json=body or {})
-    assert created.status_code == 201, f"{created.status_code} {created.text[:300]}"
-    return created.json()["id"]
 
 
 def timed(call: Any) -> tuple[requests.Response, float]:
@@ -116,7 +111,7 @@ class CaptureServer:
 
 
 def test_notification_headers_limit(api: Api) -> None:
-    order_id = new_order(api)
+    order_id = new_order(api, {})
     path = f"{ORDERS}/{order_id}/notifications"
     value = "v" * 8192
 
@@ -214,7 +209,7 @@ payload) and 40 s more to deliver: too long for this suite, and close to nginx's
 
 
 def test_order_with_1000_notifications(api: Api) -> None:
-    order_id = new_order(api)
+    order_id = new_order(api, {})
     with Receiver() as receiver:
         notifications = [
             {
@@ -286,7 +281,7 @@ def test_order_with_1000_notifications(api: Api) -> None:
 
 
 def test_10000_events_on_one_order(api: Api, merchant: Merchant) -> None:
-    order_id = new_order(api)
+    order_id = new_order(api, {})
     run_sql(
         """
         INSERT INTO events (merchant, event_id, order_id, channel, notification_id, scope, status, created_at,

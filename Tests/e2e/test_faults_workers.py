@@ -27,6 +27,7 @@ from notify_e2e import (
     OrderLoad,
     Receiver,
     Service,
+    alive,
     check_changes_applied,
     children,
     env,
@@ -107,13 +108,6 @@ def test_sigkill_all_workers_under_load(base_url: str, merchant: Merchant) -> No
             events=len(applied["event_ids"]),
             **delivered,
         )
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return False
 
 
 def wait_for_socket(path: str, master: Service, timeout: float = 15.0) -> None:

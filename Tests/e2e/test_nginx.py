@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from notify_e2e import PROBLEM_JSON, TIMEOUT, assert_healthy, env
+from notify_e2e import PROBLEM_JSON, TIMEOUT, assert_healthy, env, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_TEMPLATE = ROOT / "nginx" / "notify-dev.conf.template"
@@ -111,12 +111,6 @@ def test_no_fastcgi_keep_conn(path: Path) -> None:
 
 
 # ---- extra nginx instances on loopback ports ------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:

@@ -16,9 +16,10 @@ from notify_e2e import (
     Receiver,
     assert_problem,
     create_order,
+    expect,
     get_event,
     list_order_events,
-    media_type,
+    move,
     wait_for_event,
 )
 
@@ -38,26 +39,9 @@ def training_notification(receiver: Receiver) -> dict[str, Any]:
     }
 
 
-def ok(response: Any, status: int = 200) -> Any:
-    request = response.request
-    assert response.status_code == status, (
-        f"{request.method} {request.path_url}: expected {status}, got {response.status_code} {response.text[:500]!r}"
-    )
-    if status == 204:
-        assert response.content == b"", response.content
-        return None
-    assert media_type(response) == "application/json", response.headers.get("Content-Type")
-    return response.json()
-
-
-def move(api: Api, order_id: str, *statuses: str) -> None:
-    for status in statuses:
-        ok(api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": status}))
-
-
 def query(api: Api, base: str = EVENTS, **params: str) -> list[str]:
     """Event ids of one page (up to 100) for the query, newest first; checks totalSize agrees."""
-    page = ok(api.get(base, params={"limit": "100", **params}))
+    page = expect(api.get(base, params={"limit": "100", **params}))
     assert page["pagination"]["totalSize"] == len(page["data"]), page["pagination"]
     return [event["id"] for event in page["data"]]
 
@@ -68,15 +52,15 @@ def test_training_collection_notification_at_v1_fires_on_completed_and_is_found_
     order = create_order(api)
     order_id = order["id"]
     response = api.post(f"{ORDERS_V1}/{order_id}/notifications", json=training_notification(receiver))
-    registered = ok(response, 201)
+    registered = expect(response, 201)
     assert registered["id"], registered
     assert registered["scope"] == "/state/currentStatus" and registered["schema"] == {"enum": ["completed"]}
     assert response.headers["Location"] == f"{ORDERS_V1}/{order_id}/notifications/{registered['id']}"
     # Listed the same at v1 and v0, and on the order.
-    v1 = ok(api.get(f"{ORDERS_V1}/{order_id}/notifications"))
-    assert v1 == ok(api.get(f"{ORDERS}/{order_id}/notifications")) and [n["id"] for n in v1] == [registered["id"]]
+    v1 = expect(api.get(f"{ORDERS_V1}/{order_id}/notifications"))
+    assert v1 == expect(api.get(f"{ORDERS}/{order_id}/notifications")) and [n["id"] for n in v1] == [registered["id"]]
     # A simple-form notification on the same status, for comparison.
-    simple = ok(
+    simple = expect(
         api.post(
             f"{ORDERS}/{order_id}/notifications",
             json={"url": receiver.url_for("/simple"), "scope": {"state": ["completed"]}},
@@ -119,10 +103,10 @@ def test_pointers_under_payments_and_shippings_are_found_by_payment_and_shipping
         {"url": receiver.url_for("/s-simple"), "scope": {"shipping": True}},
         {"scope": "/cart", "invoke": receiver.url_for("/cart")},
     ]:
-        ok(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=notification), 201)
-    ok(api.put(f"{ORDERS}/{order_id}/payments/p1", json={"state": "completed", "amount": 10}), 201)
-    ok(api.put(f"{ORDERS}/{order_id}/shippings/s1", json={"state": "new"}), 201)
-    ok(api.patch(f"{ORDERS}/{order_id}", json={"cart": {"total": 10}}))
+        expect(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=notification), 201)
+    expect(api.put(f"{ORDERS}/{order_id}/payments/p1", json={"state": "completed", "amount": 10}), 201)
+    expect(api.put(f"{ORDERS}/{order_id}/shippings/s1", json={"state": "new"}), 201)
+    expect(api.patch(f"{ORDERS}/{order_id}", json={"cart": {"total": 10}}))
     got = receiver.wait_for(6, timeout=WAIT)
     assert sorted(r.path for r in got) == ["/cart", "/p-all", "/p-simple", "/p-state", "/s-first", "/s-simple"]
     by_path = {r.path: r.json()["event"] for r in got}
@@ -143,7 +127,7 @@ def test_pointers_under_payments_and_shippings_are_found_by_payment_and_shipping
 
 def test_scope_query_keeps_merchants_apart(api: Api, base_url: str, merchant_factory, receiver: Receiver) -> None:
     order_id = create_order(api)["id"]
-    ok(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=training_notification(receiver)), 201)
+    expect(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=training_notification(receiver)), 201)
     move(api, order_id, "processing", "accepted", "completed")
     receiver.wait_for(1, timeout=WAIT)
     assert len(query(api, scope="state.completed")) == 1
@@ -182,7 +166,7 @@ def test_schema_annotations_are_accepted_and_ignored(api: Api, receiver: Receive
         },
     }
     for notification in (annotated, plain, string_only):
-        registered = ok(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=notification), 201)
+        registered = expect(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=notification), 201)
         assert registered["schema"] == notification["schema"], registered
     move(api, order_id, "processing")
     assert [r.path for r in receiver.wait_for(1, timeout=WAIT)] == ["/string"]
@@ -210,7 +194,7 @@ def test_unsupported_schema_keywords_and_bad_annotations_stay_400_at_v1(api: Api
         for base in (ORDERS_V1, ORDERS):
             problem = assert_problem(api.post(f"{base}/{order_id}/notifications", json=notification), 400)
             assert problem.get("field") == field, problem
-    assert ok(api.get(f"{ORDERS_V1}/{order_id}/notifications")) == []
+    assert expect(api.get(f"{ORDERS_V1}/{order_id}/notifications")) == []
     healthy()
 
 
@@ -239,11 +223,11 @@ def test_v1_notification_routes_answer_bad_input_with_problems(
     other = Api(base_url, merchant_factory())
     assert_problem(other.post(path, json=training_notification(receiver)), 404)
     assert_problem(other.get(path), 404)
-    registered = ok(api.post(path, json={**training_notification(receiver), "id": "norce-1"}), 201)
+    registered = expect(api.post(path, json={**training_notification(receiver), "id": "norce-1"}), 201)
     assert_problem(other.delete(f"{path}/norce-1"), 404)
     assert_problem(api.post(path, json={**training_notification(receiver), "id": "norce-1"}), 409)
-    ok(api.delete(f"{path}/{registered['id']}"), 204)
-    assert ok(api.get(path)) == []
+    expect(api.delete(f"{path}/{registered['id']}"), 204)
+    assert expect(api.get(path)) == []
     assert_problem(api.delete(f"{path}/{registered['id']}"), 404)
 
 
@@ -251,7 +235,7 @@ def test_deleted_order_is_gone_while_its_events_are_still_listed(
     api: Api, base_url: str, merchant_factory, receiver: Receiver, healthy
 ) -> None:
     order_id = create_order(api)["id"]
-    ok(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=training_notification(receiver)), 201)
+    expect(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=training_notification(receiver)), 201)
     move(api, order_id, "processing", "accepted", "completed")
     receiver.wait_for(1, timeout=WAIT)
     events = list_order_events(api, order_id)
@@ -261,9 +245,9 @@ def test_deleted_order_is_gone_while_its_events_are_still_listed(
 
     other = Api(base_url, merchant_factory())
     assert_problem(other.delete(f"{ORDERS}/{order_id}"), 404)
-    ok(api.get(f"{ORDERS}/{order_id}"))
+    expect(api.get(f"{ORDERS}/{order_id}"))
 
-    ok(api.delete(f"{ORDERS}/{order_id}"), 204)
+    expect(api.delete(f"{ORDERS}/{order_id}"), 204)
     for response in (
         api.get(f"{ORDERS}/{order_id}"),
         api.delete(f"{ORDERS}/{order_id}"),
@@ -280,7 +264,7 @@ def test_deleted_order_is_gone_while_its_events_are_still_listed(
     assert query(api, scope="state.completed") == [event_id]
     assert query(api, EVENTS_V1, order_id=order_id) == [event_id]
     assert get_event(api, event_id)["orderId"] == order_id
-    ok(api.post(f"{EVENTS}/{event_id}/retry"), 202)
+    expect(api.post(f"{EVENTS}/{event_id}/retry"), 202)
     receiver.wait_for(2, timeout=WAIT)
     wait_for_event(api, event_id, lambda e: e["attemptCount"] == 2 and e["status"] == "succeeded", timeout=WAIT)
     healthy()
@@ -291,11 +275,11 @@ def test_delivery_still_owed_when_the_order_is_deleted_goes_on(api: Api, receive
     default schedule) still goes out, with the same webhook-id."""
     receiver.respond(500, "not yet")
     order_id = create_order(api)["id"]
-    ok(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=training_notification(receiver)), 201)
+    expect(api.post(f"{ORDERS_V1}/{order_id}/notifications", json=training_notification(receiver)), 201)
     move(api, order_id, "processing", "accepted", "completed")
     first = receiver.wait_for(1, timeout=WAIT)[0]
     receiver.respond(204, "")
-    ok(api.delete(f"{ORDERS}/{order_id}"), 204)
+    expect(api.delete(f"{ORDERS}/{order_id}"), 204)
     deleted_at = time.time()
     second = receiver.wait_for(2, timeout=WAIT)[1]
     assert second.received_at >= deleted_at
@@ -312,4 +296,4 @@ def test_delete_order_bad_input_is_a_problem(api: Api, anonymous: Api) -> None:
     assert_problem(anonymous.delete(f"{ORDERS}/{order_id}", headers={"X-Merchant": api.merchant.id}), 401)
     assert_problem(api.delete(f"{ORDERS}/{order_id}", headers={"Authorization": "Bearer nope"}), 401)
     assert_problem(api.post(f"{ORDERS}/{order_id}"), 405)
-    ok(api.get(f"{ORDERS}/{order_id}"))
+    expect(api.get(f"{ORDERS}/{order_id}"))

@@ -11,29 +11,22 @@ from typing import Any
 
 import pytest
 
-from notify_e2e import ORDERS, Api, Merchant, assert_problem, create_order, db_execute, media_type, order_events
+from notify_e2e import (
+    ORDERS,
+    Api,
+    Merchant,
+    assert_problem,
+    create_order,
+    db_execute,
+    expect,
+    media_type,
+    nested,
+    order_events,
+    put_state,
+    register,
+)
 
 HOOK = "http://127.0.0.1:9/hook"
-
-
-def register(api: Api, order_id: str, notification: dict[str, Any]) -> dict[str, Any]:
-    response = api.post(f"{ORDERS}/{order_id}/notifications", json=notification)
-    assert response.status_code == 201, f"register: {response.status_code} {response.text[:500]}"
-    registered = response.json()
-    assert registered.get("id"), registered
-    return registered
-
-
-def ok(response: Any, status: int = 200) -> dict[str, Any]:
-    request = response.request
-    assert response.status_code == status, (
-        f"{request.method} {request.path_url}: expected {status}, got {response.status_code} {response.text[:500]}"
-    )
-    return response.json() if response.content else {}
-
-
-def put_state(api: Api, order_id: str, status: str) -> dict[str, Any]:
-    return ok(api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": status}))
 
 
 def scopes(order_id: str) -> list[str]:
@@ -111,16 +104,16 @@ def test_item_scope_fires_on_upsert_change_and_delete(api: Api, kind: str, key: 
     notification = register(api, oid, {"url": HOOK, "scope": {key: True}})
     item = f"{ORDERS}/{oid}/{kind}/x1"
 
-    new = ok(api.put(item, json={"state": "new", "amount": 10}), 201)
+    new = expect(api.put(item, json={"state": "new", "amount": 10}), 201)
     assert len(order_events(oid)) == 1
-    ok(api.put(item, json={"state": "new", "amount": 10}))  # same values: no change
-    changed = ok(api.put(item, json={"amount": 12}))
-    removed = ok(api.delete(item))
-    ok(api.delete(item))  # already removed: no change
+    expect(api.put(item, json={"state": "new", "amount": 10}))  # same values: no change
+    changed = expect(api.put(item, json={"amount": 12}))
+    removed = expect(api.delete(item))
+    expect(api.delete(item))  # already removed: no change
     # Changes elsewhere do not concern it.
-    ok(api.put(f"{ORDERS}/{oid}/{other}/y1", json={"state": "new"}), 201)
+    expect(api.put(f"{ORDERS}/{oid}/{other}/y1", json={"state": "new"}), 201)
     put_state(api, oid, "processing")
-    ok(api.patch(f"{ORDERS}/{oid}", json={"reference": "r"}))
+    expect(api.patch(f"{ORDERS}/{oid}", json={"reference": "r"}))
 
     events = order_events(oid)
     assert [e["scope"] for e in events] == [key, key, key], [e["scope"] for e in events]
@@ -136,9 +129,9 @@ def test_several_keys_any_fires_one_event_per_change(api: Api) -> None:
     oid = order["id"]
     register(api, oid, {"url": HOOK, "scope": {"state": ["processing"], "payment": True, "shipping": True}})
     put_state(api, oid, "processing")
-    ok(api.put(f"{ORDERS}/{oid}/payments/p1", json={"state": "authorized"}), 201)
-    ok(api.put(f"{ORDERS}/{oid}/shippings/s1", json={"state": "packed"}), 201)
-    ok(api.patch(f"{ORDERS}/{oid}", json={"reference": "nothing to see"}))
+    expect(api.put(f"{ORDERS}/{oid}/payments/p1", json={"state": "authorized"}), 201)
+    expect(api.put(f"{ORDERS}/{oid}/shippings/s1", json={"state": "packed"}), 201)
+    expect(api.patch(f"{ORDERS}/{oid}", json={"reference": "nothing to see"}))
     put_state(api, oid, "accepted")
     assert scopes(oid) == ["state.processing", "payment", "shipping"]
 
@@ -162,14 +155,14 @@ def test_pointer_with_schema_fires_only_for_a_valid_new_value(api: Api) -> None:
     )
     assert notification["id"] == "captured-1"
     payment = f"{ORDERS}/{oid}/payments/p1"
-    ok(api.put(payment, json={"state": "authorized", "amount": 5}), 201)
+    expect(api.put(payment, json={"state": "authorized", "amount": 5}), 201)
     assert order_events(oid) == []
-    captured = ok(api.put(payment, json={"state": "captured"}))
-    ok(api.put(payment, json={"state": "captured"}))  # unchanged
-    ok(api.put(payment, json={"amount": 6}))  # another member of the payment
-    ok(api.put(f"{ORDERS}/{oid}/payments/p2", json={"state": "captured"}), 201)  # /payments/1
-    ok(api.put(payment, json={"state": "refunded"}))  # changed, but not valid for the schema
-    again = ok(api.put(payment, json={"state": "captured"}))
+    captured = expect(api.put(payment, json={"state": "captured"}))
+    expect(api.put(payment, json={"state": "captured"}))  # unchanged
+    expect(api.put(payment, json={"amount": 6}))  # another member of the payment
+    expect(api.put(f"{ORDERS}/{oid}/payments/p2", json={"state": "captured"}), 201)  # /payments/1
+    expect(api.put(payment, json={"state": "refunded"}))  # changed, but not valid for the schema
+    again = expect(api.put(payment, json={"state": "captured"}))
 
     events = order_events(oid)
     assert [e["scope"] for e in events] == ["/payments/0/state"] * 2, events
@@ -187,7 +180,7 @@ def test_pointer_with_enum_and_minimum_schema(api: Api) -> None:
     oid = order["id"]
     register(api, oid, {"scope": "/cart/total", "schema": {"type": "number", "minimum": 100}, "invoke": HOOK})
     for total in (50, 150, 150, 99, 100, "200"):
-        ok(api.patch(f"{ORDERS}/{oid}", json={"cart": {"total": total}}))
+        expect(api.patch(f"{ORDERS}/{oid}", json={"cart": {"total": total}}))
     events = order_events(oid)
     assert [e["payload"]["order"]["cart"]["total"] for e in events] == [150, 100]
     assert {e["scope"] for e in events} == {"/cart/total"}
@@ -199,12 +192,12 @@ def test_pointer_without_schema_fires_on_any_change_under_it(api: Api) -> None:
     register(api, oid, {"scope": "/cart", "invoke": HOOK})
     register(api, oid, {"scope": "/cart/items/0/qty", "invoke": HOOK})
 
-    ok(api.patch(f"{ORDERS}/{oid}", json={"cart": {"items": [{"sku": "a", "qty": 2}]}}))  # both
-    ok(api.patch(f"{ORDERS}/{oid}", json={"cart": {"note": "m"}}))  # only /cart
-    ok(api.patch(f"{ORDERS}/{oid}", json={"cart": {"note": "m"}}))  # nothing
-    ok(api.patch(f"{ORDERS}/{oid}", json={"reference": "r"}))  # nothing
+    expect(api.patch(f"{ORDERS}/{oid}", json={"cart": {"items": [{"sku": "a", "qty": 2}]}}))  # both
+    expect(api.patch(f"{ORDERS}/{oid}", json={"cart": {"note": "m"}}))  # only /cart
+    expect(api.patch(f"{ORDERS}/{oid}", json={"cart": {"note": "m"}}))  # nothing
+    expect(api.patch(f"{ORDERS}/{oid}", json={"reference": "r"}))  # nothing
     put_state(api, oid, "processing")  # nothing
-    ok(api.patch(f"{ORDERS}/{oid}", json={"cart": None}))  # removed: both (missing counts as changed)
+    expect(api.patch(f"{ORDERS}/{oid}", json={"cart": None}))  # removed: both (missing counts as changed)
 
     assert sorted(scopes(oid)) == sorted(["/cart", "/cart/items/0/qty", "/cart", "/cart", "/cart/items/0/qty"])
 
@@ -217,10 +210,10 @@ def test_patch_that_changes_nothing_fires_nothing(api: Api) -> None:
     register(api, oid, {"scope": "/lastModified", "invoke": HOOK})
     register(api, oid, {"url": HOOK, "scope": {"state": ["checkout", "processing"], "payment": True, "shipping": True}})
     for patch in ({}, {"reference": "r"}, {"cart": {"a": 1}}, {"cart": {}}, {"customer": None}):
-        ok(api.patch(f"{ORDERS}/{oid}", json=patch))
+        expect(api.patch(f"{ORDERS}/{oid}", json=patch))
     put_state(api, oid, "checkout")
     assert order_events(oid) == []
-    ok(api.patch(f"{ORDERS}/{oid}", json={"reference": "s"}))
+    expect(api.patch(f"{ORDERS}/{oid}", json={"reference": "s"}))
     assert sorted(scopes(oid)) == ["/lastModified", "/reference"]
 
 
@@ -238,7 +231,7 @@ def test_notification_does_not_fire_for_the_past(api: Api) -> None:
     order = create_order(api)
     oid = order["id"]
     put_state(api, oid, "processing")
-    ok(api.put(f"{ORDERS}/{oid}/payments/p1", json={"state": "captured"}), 201)
+    expect(api.put(f"{ORDERS}/{oid}/payments/p1", json={"state": "captured"}), 201)
     register(api, oid, {"url": HOOK, "scope": {"state": ["processing"], "payment": True}})
     register(api, oid, {"scope": "/payments/0/state", "schema": {"const": "captured"}, "invoke": HOOK})
     assert order_events(oid) == []
@@ -252,7 +245,7 @@ def test_notifications_registered_with_an_item_fire_from_the_next_change(api: Ap
     order = create_order(api)
     oid = order["id"]
     payment = f"{ORDERS}/{oid}/payments/p1"
-    created = ok(
+    created = expect(
         api.put(
             payment,
             json={
@@ -271,7 +264,7 @@ def test_notifications_registered_with_an_item_fire_from_the_next_change(api: Ap
     assert [n["id"] for n in listed(api, oid)] == [n["id"] for n in created["notifications"]]
     assert order_events(oid) == [], "notifications do not fire for the call that registers them"
 
-    ok(api.put(payment, json={"state": "captured"}))
+    expect(api.put(payment, json={"state": "captured"}))
     assert sorted(scopes(oid)) == ["/payments/0/state", "payment"]
 
 
@@ -401,7 +394,7 @@ def test_configuration_placeholder_is_expanded_into_the_event(api: Api, merchant
         "merchantCode": "m 1",
     }
     path = f"/api/v1/configuration/merchants/{merchant.id}/channels/web/configurations/psp-1"
-    ok(api.put(path, json=configuration), 201)
+    expect(api.put(path, json=configuration), 201)
     order = create_order(api)
     oid = order["id"]
     register(
@@ -583,10 +576,10 @@ def test_schema_decides_what_fires(api: Api, case: str, schema: Any, values: lis
     order = create_order(api)
     oid = order["id"]
     payment = f"{ORDERS}/{oid}/payments/p1"
-    ok(api.put(payment, json={"state": "new", "attributes": {"other": 0}}), 201)
+    expect(api.put(payment, json={"state": "new", "attributes": {"other": 0}}), 201)
     register(api, oid, {"scope": "/payments/0/attributes/v", "schema": schema, "invoke": HOOK})
     for value in values:
-        ok(api.put(payment, json={"attributes": {"v": value}}))
+        expect(api.put(payment, json={"attributes": {"v": value}}))
     got = [e["payload"]["order"]["payments"][0]["attributes"]["v"] for e in order_events(oid)]
     assert [typed(v) for v in got] == [typed(v) for v in fired], f"{case}: fired for {got}, expected {fired}"
 
@@ -596,9 +589,9 @@ def test_pointer_escapes_name_members_with_slash_and_tilde(api: Api) -> None:
     oid = order["id"]
     register(api, oid, {"id": "slash", "scope": "/attributes/a~1b", "invoke": HOOK})
     register(api, oid, {"id": "tilde", "scope": "/attributes/c~0d", "invoke": HOOK})
-    ok(api.patch(f"{ORDERS}/{oid}", json={"attributes": {"a": {"b": 2}}}))  # /attributes/a/b: neither
-    ok(api.patch(f"{ORDERS}/{oid}", json={"attributes": {"a/b": 2}}))
-    ok(api.patch(f"{ORDERS}/{oid}", json={"attributes": {"c~d": 2}}))
+    expect(api.patch(f"{ORDERS}/{oid}", json={"attributes": {"a": {"b": 2}}}))  # /attributes/a/b: neither
+    expect(api.patch(f"{ORDERS}/{oid}", json={"attributes": {"a/b": 2}}))
+    expect(api.patch(f"{ORDERS}/{oid}", json={"attributes": {"c~d": 2}}))
     events = order_events(oid)
     assert [(e["notification_id"], e["scope"]) for e in events] == [
         ("slash", "/attributes/a~1b"),
@@ -618,14 +611,6 @@ def test_state_removed_and_declined_scopes(api: Api) -> None:
 
 
 # ---- the deepest order the API accepts is still delivered -----------------------------------
-
-
-def nested(levels: int) -> Any:
-    """`levels` JSON objects inside each other: {"a": {"a": ... {} ...}}."""
-    value: Any = {}
-    for _ in range(levels - 1):
-        value = {"a": value}
-    return value
 
 
 def test_deepest_accepted_cart_is_still_delivered(api: Api, receiver) -> None:

@@ -8,8 +8,8 @@ import os
 import socket
 import subprocess
 
-from notify_e2e import Api, Merchant, Receiver, env, get_event, wait_for_event
-from tools_e2e import ctl, fire, ok
+from notify_e2e import Api, Merchant, Receiver, env, fire, get_event, wait_for_event
+from tools_e2e import ctl, ok
 
 
 def test_list_shows_the_merchants_events_as_a_table_and_as_json(

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from notify_e2e import TIMEOUT, Api, Merchant, env, wait_for_event, webhook_signature
-from tools_e2e import api_env, ctl, fire, ok
+from notify_e2e import TIMEOUT, Api, Merchant, env, fire, wait_for_event, webhook_signature
+from tools_e2e import api_env, ctl, ok
 
 LINE_TIMEOUT = 15.0
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from notify_e2e import ORDERS, Api, Merchant, assert_problem, create_order, media_type, order_events
+from notify_e2e import ORDERS, Api, Merchant, assert_problem, create_order, media_type, move, nested, order_events
 
 HOOK = "http://127.0.0.1:9/hook"
 """A notification target on this machine (nothing listens on port 9)."""
@@ -34,18 +34,9 @@ PATH_TO = {
 }
 
 
-def put_state(api: Api, order_id: str, status: str) -> Any:
+def change_state(api: Api, order_id: str, status: str) -> Any:
+    """The raw answer to a state change (the tests of refused changes read its status)."""
     return api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": status})
-
-
-def move(api: Api, order_id: str, statuses: list[str]) -> dict[str, Any]:
-    order: dict[str, Any] = {}
-    for status in statuses:
-        response = put_state(api, order_id, status)
-        assert response.status_code == 200, f"-> {status}: {response.status_code} {response.text[:300]}"
-        order = response.json()
-        assert order["state"]["currentStatus"] == status, order["state"]
-    return order
 
 
 def get_order(api: Api, order_id: str) -> dict[str, Any]:
@@ -179,7 +170,7 @@ def test_patch_refuses_other_fields_and_wrong_types(api: Api, healthy) -> None:
 
 def test_happy_path_records_each_transition(api: Api) -> None:
     order = create_order(api)
-    final = move(api, order["id"], ["processing", "checkout", "processing", "accepted", "completed"])
+    final = move(api, order["id"], "processing", "checkout", "processing", "accepted", "completed")
     statuses = [t["status"] for t in final["state"]["transitions"]]
     assert statuses == ["checkout", "processing", "checkout", "processing", "accepted", "completed"]
     stamps = [t["timeStamp"] for t in final["state"]["transitions"]]
@@ -193,13 +184,13 @@ def test_from_each_status_same_is_a_no_op_and_illegal_is_409(api: Api, healthy, 
     order = create_order(api)
     notification = {"url": HOOK, "scope": {"state": STATUSES}}
     assert api.post(f"{ORDERS}/{order['id']}/notifications", json=notification).status_code == 201
-    move(api, order["id"], PATH_TO[current])
+    move(api, order["id"], *PATH_TO[current])
     before = get_order(api, order["id"])
     events_before = event_keys(order["id"])
     assert len(events_before) == len(PATH_TO[current])
 
     # The same status again: 200 with the order as it is, no new transition, no event.
-    response = put_state(api, order["id"], current)
+    response = change_state(api, order["id"], current)
     assert response.status_code == 200, response.text
     assert response.json() == before
     assert response.json()["state"]["transitions"] == before["state"]["transitions"]
@@ -207,7 +198,7 @@ def test_from_each_status_same_is_a_no_op_and_illegal_is_409(api: Api, healthy, 
     # Every status the state machine does not allow from here: 409, nothing changes.
     illegal = [target for target in STATUSES if target != current and target not in ALLOWED[current]]
     for target in illegal:
-        problem = assert_problem(put_state(api, order["id"], target), 409)
+        problem = assert_problem(change_state(api, order["id"], target), 409)
         assert current in problem["detail"] and target in problem["detail"], problem
 
     assert get_order(api, order["id"]) == before
@@ -329,14 +320,6 @@ def test_another_merchant_sees_404_everywhere(api: Api, merchant_factory, health
 # ---- nesting --------------------------------------------------------------------------------
 
 
-def nested(levels: int) -> Any:
-    """`levels` JSON objects inside each other: {"a": {"a": ... {} ...}}."""
-    value: Any = {}
-    for _ in range(levels - 1):
-        value = {"a": value}
-    return value
-
-
 @pytest.mark.parametrize("kind", ["payments", "shippings"])
 def test_deeply_nested_item_attributes_keep_the_order_readable(api: Api, healthy, kind: str) -> None:
     # The request is as deep as the parser allows (64 levels: the body and 63 below it); inside the
@@ -356,7 +339,7 @@ def test_deeply_nested_item_attributes_keep_the_order_readable(api: Api, healthy
             f"{kind} upsert answered 201, then GET of the order answers {fetched.status_code}: {fetched.text[:300]}"
         )
         assert fetched.json()[kind][0]["attributes"] == attributes
-        moved = put_state(api, order["id"], "processing")
+        moved = change_state(api, order["id"], "processing")
         assert moved.status_code == 200, moved.text[:300]
     healthy()
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from notify_e2e import Api, Merchant, Receiver, assert_problem, wait_for_event
-from tools_e2e import fire
+from notify_e2e import Api, Merchant, Receiver, assert_problem, fire, wait_for_event
 
 STATS = "/api/v0/checkout/notifications/stats"
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from notify_e2e import Merchant, ReceivedRequest, Receiver, Sweep, assert_signed, run_sql, webhook_signature
+from notify_e2e import Merchant, ReceivedRequest, Receiver, Sweep, assert_signed, run_sql, wait_until, webhook_signature
 
 
 def enqueue(merchant: Merchant, url: str, count: int) -> list[str]:
@@ -58,17 +58,6 @@ def status_counts(merchant: Merchant) -> dict[str, int]:
         " (SELECT status, count(*) AS n FROM events WHERE merchant = :'merchant' GROUP BY status) s",
         merchant=merchant.id,
     )
-
-
-def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(interval)
 
 
 def sweep_deliveries(sweep: Sweep) -> int:
@@ -176,9 +165,9 @@ def test_two_sweeps_at_once_deliver_10000_due_deliveries_exactly_once(
         second = sweeps("--budget", "60")
 
         wait_until(
+            f"all {total} events succeeded (now {status_counts(merchant)}, {receiver.count()} received)",
             lambda: status_counts(merchant).get("succeeded", 0) == total,
             75,
-            f"all {total} events succeeded (now {status_counts(merchant)}, {receiver.count()} received)",
             interval=0.25,
         )
         elapsed = time.monotonic() - started
@@ -265,12 +254,12 @@ def test_sweep_killed_mid_batch_loses_nothing_and_redelivers_with_the_same_webho
 
         # After the lease runs out another sweep delivers.
         slow.respond(200, "ok", delay=0)
-        wait_until(lambda: time.time() >= lease_ends, lease + 2, "lease expiry")
+        wait_until("lease expiry", lambda: time.time() >= lease_ends, lease + 2)
         rescuer = sweeps("--budget", "20")
         wait_until(
+            f"all events succeeded (now {status_counts(merchant)})",
             lambda: status_counts(merchant).get("succeeded", 0) == count,
             20,
-            f"all events succeeded (now {status_counts(merchant)})",
         )
         assert rescuer.wait(25) == 0, rescuer.log()[-2000:]
         time.sleep(0.3)

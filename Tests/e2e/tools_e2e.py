@@ -7,22 +7,7 @@ import os
 import subprocess
 from typing import Any
 
-from notify_e2e import ORDERS, Api, Merchant, env, list_order_events
-
-
-def fire(api: Api, url: str, state: str = "processing") -> tuple[str, str]:
-    """A new order with a notification to `url` on entering `state`, moved there; returns
-    (order id, the one event id)."""
-    response = api.post(ORDERS, headers={"X-Channel": "web"}, json={"reference": "tools-e2e"})
-    assert response.status_code == 201, f"create order: {response.status_code} {response.text[:500]!r}"
-    order_id = response.json()["id"]
-    response = api.post(f"{ORDERS}/{order_id}/notifications", json={"url": url, "scope": {"state": [state]}})
-    assert response.status_code == 201, f"register: {response.status_code} {response.text[:500]!r}"
-    response = api.put(f"{ORDERS}/{order_id}/state", json={"currentStatus": state})
-    assert response.status_code == 200, f"state {state}: {response.status_code} {response.text[:500]!r}"
-    events = list_order_events(api, order_id)
-    assert len(events) == 1, events
-    return order_id, events[0]["id"]
+from notify_e2e import Merchant, env
 
 
 def api_env(merchant: Merchant, token: str | None = None) -> dict[str, str]:
