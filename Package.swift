@@ -17,23 +17,26 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "NotifyFoundation"),
         .target(
             name: "NotifyDomain",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["NotifyFoundation", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "NotifyLogging",
-            dependencies: ["NotifyDomain", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["NotifyFoundation", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "NotifyStore",
-            dependencies: ["CPostgres", "NotifyDomain", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CPostgres", "NotifyFoundation", "NotifyDomain", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             resources: [.copy("Migrations")]
         ),
         .executableTarget(
             name: "FCGIHandler",
             dependencies: [
-                "CFastCGI", "NotifyDomain", "NotifyStore", "NotifyLogging",
+                "CFastCGI", "NotifyFoundation", "NotifyDomain", "NotifyStore", "NotifyLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -42,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "NotifySweep",
             dependencies: [
-                "CCurl", "NotifyDomain", "NotifyStore", "NotifyLogging",
+                "CCurl", "NotifyFoundation", "NotifyDomain", "NotifyStore", "NotifyLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -50,18 +53,26 @@ let package = Package(
         .executableTarget(
             name: "NotifyCtl",
             dependencies: [
-                "NotifyDomain", "NotifyStore",
+                "NotifyFoundation", "NotifyDomain", "NotifyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "NotifyDomainTests", dependencies: ["NotifyDomain"]),
-        .target(name: "NotifyTestSupport", dependencies: ["NotifyStore"], path: "Tests/NotifyTestSupport"),
-        .testTarget(name: "NotifyStoreTests", dependencies: ["NotifyStore", "NotifyDomain", "NotifyTestSupport"]),
+        .testTarget(name: "NotifyFoundationTests", dependencies: ["NotifyFoundation"]),
+        .testTarget(name: "NotifyDomainTests", dependencies: ["NotifyDomain", "NotifyFoundation"]),
+        .target(
+            name: "NotifyTestSupport", dependencies: ["NotifyDomain", "NotifyStore"], path: "Tests/NotifyTestSupport"),
         .testTarget(
-            name: "NotifySweepTests", dependencies: ["NotifySweep", "NotifyDomain", "NotifyStore", "NotifyTestSupport"]),
+            name: "NotifyStoreTests",
+            dependencies: ["NotifyStore", "NotifyFoundation", "NotifyDomain", "NotifyTestSupport"]),
         .testTarget(
-            name: "FCGIHandlerTests", dependencies: ["FCGIHandler", "NotifyDomain", "NotifyStore", "NotifyTestSupport"]),
-        .testTarget(name: "NotifyFuzzTests", dependencies: ["NotifyDomain"]),
+            name: "NotifySweepTests", dependencies: [
+                "NotifySweep", "NotifyFoundation", "NotifyDomain", "NotifyStore", "NotifyTestSupport",
+            ]),
+        .testTarget(
+            name: "FCGIHandlerTests", dependencies: [
+                "FCGIHandler", "NotifyFoundation", "NotifyDomain", "NotifyStore", "NotifyTestSupport",
+            ]),
+        .testTarget(name: "NotifyFuzzTests", dependencies: ["NotifyFoundation", "NotifyDomain"]),
     ],
     swiftLanguageModes: [.v5]
 )

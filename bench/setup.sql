@@ -4,7 +4,7 @@
 CREATE SCHEMA IF NOT EXISTS bench;
 
 -- A UUIDv7 (RFC 9562) for the millisecond `ms`, with `n` in place of the random bits: distinct n
--- give distinct ids, and ids sort by ms like the application's own (Sources/NotifyDomain/UUIDv7.swift).
+-- give distinct ids, and ids sort by ms like the application's own (Sources/NotifyFoundation/Text/UUIDv7.swift).
 CREATE OR REPLACE FUNCTION bench.uuid7(ms bigint, n bigint) RETURNS uuid
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT encode(int8send((ms << 16) | 28672 | (((n & 65535) * 40503) & 4095))

@@ -1,5 +1,6 @@
 import Foundation
 import NotifyDomain
+import NotifyFoundation
 
 /// The quotas the workers enforce, so that one merchant, order, channel or client address cannot
 /// take more than its share of the database, the sweep or a token guesser's chances. Read once at

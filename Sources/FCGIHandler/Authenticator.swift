@@ -1,5 +1,6 @@
 import Foundation
 import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// Checks `X-Merchant` and `Authorization: Bearer <token>`: a missing merchant is 400,

@@ -1,5 +1,5 @@
 import Foundation
-import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// Timestamps and ids for one request, derived from the time the request arrived and the system's

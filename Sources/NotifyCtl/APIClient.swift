@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NotifyDomain
+import NotifyFoundation
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking

@@ -1,5 +1,4 @@
 import ArgumentParser
-import NotifyDomain
 
 /// `notifyctl demo order`: the second of the README's "first webhook in three commands". It goes
 /// through the API as an order service would: creates an order, registers a notification for

@@ -1,5 +1,5 @@
 import Foundation
-import NotifyDomain
+import NotifyFoundation
 
 /// Events as text for a terminal: a fixed-width table for a page, key and value lines plus an
 /// attempts table for one event. Response bodies and errors are cut to one line of `bodyWidth`

@@ -1,5 +1,4 @@
 import ArgumentParser
-import NotifyDomain
 
 /// `notifyctl events list|show|retry`: the Notification API from a terminal, as a table for people
 /// or as the API's JSON (`--json`) for scripts.

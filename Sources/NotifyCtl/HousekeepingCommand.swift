@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// `notifyctl housekeeping`: one history housekeeping now, as the sweep does every minute (drop the
@@ -16,7 +16,7 @@ struct HousekeepingCommand: ParsableCommand {
         let retention: HistoryRetention
         do {
             retention = try HistoryRetention.fromEnvironment(ProcessInfo.processInfo.environment)
-        } catch let error as NotifyDomain.ValidationError {
+        } catch let error as NotifyFoundation.ValidationError {
             throw CtlSupport.fail("\(error.field): \(error.message)", code: 2)
         }
         let store = HistoryStore(connection: try CtlSupport.connect())

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 struct MerchantCommand: ParsableCommand {

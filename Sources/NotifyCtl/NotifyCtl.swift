@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// `notifyctl`: administration of a Notify installation.

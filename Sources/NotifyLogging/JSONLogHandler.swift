@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import NotifyDomain
+import NotifyFoundation
 
 /// Writes each log record as one JSON object per line on stderr, so logs from every
 /// worker and sweep can be collected and queried without parsing free text. Metadata keys are

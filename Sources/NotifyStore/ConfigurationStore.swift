@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 
 /// Channel configuration documents. The active ones' `order.notifications` are
 /// copied onto every new order of the channel.

@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyFoundation
 
 /// A delivery the sweep has leased: everything needed to send the attempt, without another query.
 public struct ClaimedDelivery: Sendable {

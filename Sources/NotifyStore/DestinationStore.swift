@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 
 /// A merchant's destinations as the API shows and changes them. The sweep keeps their health
 /// (`DeliveryStore`); people pause and resume them here.

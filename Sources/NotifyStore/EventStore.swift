@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyFoundation
 
 /// The filters of an event query; `nil` means "any".
 public struct EventFilter: Sendable {

@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 
 /// How long history is kept and how far ahead its day partitions are made, from the environment
 /// (`NOTIFY_RETENTION_DAYS`, `NOTIFY_PARTITIONS_AHEAD`). Shared by the sweep and `notifyctl`, so

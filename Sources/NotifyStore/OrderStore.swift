@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyFoundation
 
 /// An order as stored: its document and the notifications registered on it.
 public struct OrderRecord: Equatable, Sendable {

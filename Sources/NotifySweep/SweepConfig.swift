@@ -1,5 +1,6 @@
 import Foundation
 import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// The sweep's settings, read once from the environment and the command line; a bad value stops

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// The sweep's pipeline: keeps deliveries in flight, claims more whenever one of its destinations

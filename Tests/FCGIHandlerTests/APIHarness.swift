@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 import NotifyTestSupport
 

@@ -1,5 +1,5 @@
 import Foundation
-import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 import NotifyTestSupport
 import Testing

@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 import NotifyTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyFoundation
 import Testing
 
 /// Which events a change creates and what each carries: one per notification whose scope fires,
@@ -99,5 +100,29 @@ struct EventPlannerTests {
             [try Self.notification("a", spec), try Self.notification("b", spec)])
         #expect(events.map(\.id) == ["e1", "e2"])
         #expect(events.map(\.notificationId) == ["a", "b"])
+    }
+
+    @Test func aChangePastTheBudgetIsRefusedNamingTheNotification() throws {
+        let schema = try JSONSchema(.object(["type": .string("string"), "pattern": .string("(a|b)*c")]))
+        let spec = NotificationSpec(
+            form: .pointer, id: "slow", url: try URLTemplate(parsing: "https://h/x"),
+            scopes: [.pointer(try JSONPointer(parsing: "/note"), schema: schema)])
+        let notification = RegisteredNotification(id: "slow", origin: .api, spec: spec)
+        let before: JSON = .object(["note": .string("")])
+        func plan(_ note: String, steps: Int) throws(ValidationError) -> [PlannedEvent] {
+            try EventPlanner.plan(
+                before: before, after: .object(["note": .string(note)]), order: .object([:]),
+                notifications: [notification], configurations: [:], createdAt: "2026-01-01T00:00:00.000Z",
+                makeId: { "id" }, matchSteps: steps)
+        }
+        #expect(try plan("abc", steps: 10_000).count == 1)
+        #expect(try plan("ab", steps: 10_000).isEmpty)
+        do {
+            _ = try plan(String(repeating: "ab", count: 5_000), steps: 10_000)
+            Issue.record("the change should have been refused")
+        } catch {
+            #expect(error.field == "notifications")
+            #expect(error.description.contains("'slow'"))
+        }
     }
 }

@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyFoundation
 import Testing
 
 /// The order document's pure operations: create with the editable fields only, a merge patch that

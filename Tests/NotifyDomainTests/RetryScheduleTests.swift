@@ -1,3 +1,4 @@
+import NotifyFoundation
 import Testing
 
 @testable import NotifyDomain

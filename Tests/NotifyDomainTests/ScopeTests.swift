@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyFoundation
 import Testing
 
 @Suite("Scope")

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import NotifyDomain
+@testable import NotifyFoundation
 
 @Suite("Base64")
 struct Base64Tests {

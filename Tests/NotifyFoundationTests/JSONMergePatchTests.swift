@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 import Testing
 
 @Suite("JSON merge patch")

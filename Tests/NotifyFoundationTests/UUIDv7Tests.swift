@@ -1,6 +1,6 @@
 import Testing
 
-@testable import NotifyDomain
+@testable import NotifyFoundation
 
 @Suite("UUIDv7")
 struct UUIDv7Tests {

@@ -1,5 +1,5 @@
 import Foundation
-import NotifyDomain
+import NotifyFoundation
 import Testing
 
 /// A seeded SplitMix64 generator: the same seed gives the same cases on every machine, so a failure

@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 import Testing
 
 /// The strict JSON parser (every request body goes through it) against random bytes, mutated

@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyFoundation
 import Testing
 
 /// What a client writes into a notification against generated input: target URLs,

@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 import Testing
 
 /// The linear-time `Pattern` engine against Swift's backtracking `Regex` on small random patterns

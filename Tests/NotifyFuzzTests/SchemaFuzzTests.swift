@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 import Testing
 
 /// JSON pointers and the JSON Schema subset (a notification's scope) against generated input:

@@ -1,5 +1,6 @@
 import Foundation
 import NotifyDomain
+import NotifyFoundation
 import Testing
 
 @testable import NotifySweep

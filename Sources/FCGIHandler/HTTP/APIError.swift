@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// Every way an API call can fail, each with its HTTP status. Handlers throw these (or domain and

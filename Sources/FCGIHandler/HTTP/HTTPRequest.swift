@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 
 /// An API request as the handlers see it, decoded from FastCGI parameters. Header names are
 /// lower-case; the body has already been capped at `HTTPRequest.maxBodySize`.

@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 
 /// A response before it is written to FastCGI.
 struct HTTPResponse {

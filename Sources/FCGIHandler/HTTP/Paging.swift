@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 
 /// `offset` and `limit` of a list request (limit 10 by default, at most 100), and the
 /// `pagination` object of its answer: one rule for every list of the API.

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NotifyDomain
 import NotifyStore
 
 /// What a handler gets: the request, its path parameters, the authenticated merchant, the

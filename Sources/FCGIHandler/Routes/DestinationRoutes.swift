@@ -1,5 +1,6 @@
 import Foundation
 import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// A merchant's destinations (one per receiver origin): list them with their health, read one,

@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// The Notification API: query events, read one with its attempts, retry one, recover many. Served

@@ -1,5 +1,3 @@
-import NotifyDomain
-
 /// `GET /healthz`: 200 when this worker can reach the database, 503 when it cannot.
 enum HealthRoutes {
     static func register(in router: inout Router) {

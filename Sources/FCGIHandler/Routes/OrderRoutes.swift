@@ -1,4 +1,5 @@
 import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// The order-service side of the API: create, read, merge-patch, move and delete orders.

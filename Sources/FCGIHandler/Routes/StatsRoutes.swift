@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 
 /// `GET /api/v0/checkout/notifications/stats`: the merchant's attempts per minute by outcome over

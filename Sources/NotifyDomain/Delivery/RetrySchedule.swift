@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// When automatic delivery attempts happen, as data (the Svix way): `delays[i]` is the wait before
 /// attempt `i + 1`, counted from the previous attempt (attempt 1 from the event's creation).
 /// Jitter spreads retries of many events failing together; the random fraction is a parameter.

@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// What a receiver learns from one delivery: whether its Standard Webhooks headers verify with the
 /// merchant's secret (and why not), and the event it names. `notifyctl listen` prints one line per
 /// receipt; the rule is pure (the receive time is a parameter) so it is tested without a socket.

@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// A delivery URL that passed the registration rules: `http` or `https`, a host, no user-info, no
 /// whitespace or control characters, at most 2048 characters. Parsed once into the parts the
 /// delivery code needs, so nothing downstream re-parses a URL a client wrote.

@@ -1,13 +1,4 @@
-/// One HTTP header of a notification, in the order it was registered.
-public struct HTTPHeader: Hashable, Sendable {
-    public let name: String
-    public let value: String
-
-    public init(name: String, value: String) {
-        self.name = name
-        self.value = value
-    }
-}
+import NotifyFoundation
 
 /// What a notification may put in its request headers, and which values are secrets. Checked at
 /// registration so a notification can never smuggle a second request (CR/LF), override framing

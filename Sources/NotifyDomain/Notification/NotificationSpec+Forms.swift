@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// Reading a notification from client JSON in either accepted form. Every problem is a
 /// `ValidationError` naming the exact field (`scope.state[1]`, `headers.X-Foo`, `schema.enum`), and
 /// unknown fields or wrong types are refused rather than ignored.

@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// What part of an order a notification watches: the one model behind both accepted forms
 /// (`{"state": [...]}`, `{"payment": true}`, `{"shipping": true}` and a pointer with a schema),
 /// so matching a change and naming the event work the same way for all of them.

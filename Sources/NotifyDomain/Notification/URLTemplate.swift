@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// A notification's URL template (`invoke`, or `url`), parsed at registration so unknown
 /// placeholders and unbalanced braces are a 400 then, and expanded when an event is created.
 ///
@@ -255,18 +257,4 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
         }
         return result
     }
-}
-
-/// Why a URL template could not be expanded for an event; recorded as the event's failure.
-public struct TemplateError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The placeholder as written, e.g. `{order.customer.email}`.
-    public let placeholder: String
-    public let reason: String
-
-    public init(placeholder: String, reason: String) {
-        self.placeholder = placeholder
-        self.reason = reason
-    }
-
-    public var description: String { "URL template placeholder \(placeholder): \(reason)" }
 }

@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// Payments and shippings of an order: upserted by id, "deleted" by moving their
 /// state to `removed`, so history and scopes on `/payments` or `/shippings` still see them.
 extension OrderDocument {

@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// The pure operations on an order's JSON document: creating one, merge-patching its
 /// editable fields, moving its state, and upserting or removing payments and shippings. Each takes
 /// the time as a parameter and returns the new document, so the store can diff before and after.
@@ -116,12 +118,4 @@ public enum OrderDocument {
             }
         }
     }
-}
-
-/// A state change the order state machine forbids (answered with 409).
-public struct IllegalTransition: Error, Equatable, Sendable, CustomStringConvertible {
-    public let from: OrderStatus
-    public let to: OrderStatus
-
-    public var description: String { "an order in state '\(from.rawValue)' cannot move to '\(to.rawValue)'" }
 }

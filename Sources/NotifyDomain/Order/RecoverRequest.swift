@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// A bulk recover: "send every event of this window that matches these filters once more", as an
 /// operator asks after a receiver's outage. The window is bounded (at most `maxWindowDays`) and so is
 /// one call's work (`maxEvents`, the caller asks again for the rest).

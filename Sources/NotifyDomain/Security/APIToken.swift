@@ -1,4 +1,5 @@
 import Crypto
+import NotifyFoundation
 
 /// API bearer tokens: generated from the caller's random bytes, shown once, stored only as a
 /// SHA-256 hash, so a leaked database does not leak usable tokens.

@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// Decides whether a delivery may connect to an address. Called at connect time with the address
 /// the socket is about to use (so DNS rebinding cannot slip past a check made at resolve time).
 /// By default only public addresses are permitted; `NOTIFY_ALLOW_TARGETS` lists exceptions.

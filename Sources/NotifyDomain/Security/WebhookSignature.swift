@@ -1,4 +1,5 @@
 import Crypto
+import NotifyFoundation
 
 /// Standard Webhooks signing (https://www.standardwebhooks.com): each delivery carries
 /// `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256>` so a

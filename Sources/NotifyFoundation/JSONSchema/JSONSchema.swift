@@ -25,7 +25,7 @@ public struct JSONSchema: Equatable, Sendable {
     }
 
     /// The schema `{"enum": values}`, which needs no checking.
-    init(enumOf values: [JSON]) {
+    public init(enumOf values: [JSON]) {
         self.source = .object(["enum": .array(values)])
         self.root = .rules([.enumeration(values)])
     }

@@ -64,7 +64,9 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         return result
     }
 
-    static func parseIPv6(_ text: String) -> [UInt8]? {
+    /// The 16 bytes of an IPv6 address in text form (no brackets, no zone), or `nil`: also how a
+    /// URL's bracketed host is checked.
+    public static func parseIPv6(_ text: String) -> [UInt8]? {
         guard text.contains(":"), text.utf8.count <= 45 else { return nil }
         let halves = text.split(separator: "::", omittingEmptySubsequences: false)
         guard halves.count <= 2 else { return nil }

@@ -2,7 +2,7 @@
 /// shared by every pattern the change evaluates. A pattern costs at most its program size per
 /// scalar of text (see ``Pattern``), which is linear but can still be large: a 1 MiB string
 /// against a 2,000-instruction pattern, times many notifications, would hold a worker for
-/// seconds. Past the budget a change is refused (``EventPlanner``) instead of a worker being killed.
+/// seconds. Past the budget a change is refused (NotifyDomain's `EventPlanner`) instead of a worker being killed.
 ///
 /// A reference type so that every schema and pattern of a change draws from the same count.
 public final class MatchBudget {

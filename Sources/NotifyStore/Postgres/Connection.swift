@@ -1,6 +1,6 @@
 import CPostgres
 import Glibc
-import NotifyDomain
+import NotifyFoundation
 
 /// One libpq connection and the single owner of its `PGconn` (closed in `deinit`). Statements are
 /// prepared once per connection on first use, values are always bound parameters, and a

@@ -1,5 +1,5 @@
 import CPostgres
-import NotifyDomain
+import NotifyFoundation
 
 /// The rows a statement returned. It is the single owner of the `PGresult`, which it clears in
 /// `deinit`; every string read from it is copied out before that (`PQgetvalue` memory belongs

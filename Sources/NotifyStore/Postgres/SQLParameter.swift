@@ -1,4 +1,4 @@
-import NotifyDomain
+import NotifyFoundation
 
 /// A Swift value sent to Postgres as a bound parameter in text format. Values are never spliced
 /// into SQL text; this protocol is the only way a value reaches a statement.

@@ -1,6 +1,7 @@
 import CCurl
 import Glibc
 import NotifyDomain
+import NotifyFoundation
 
 /// One delivery attempt as a libcurl easy handle, and the single owner of everything libcurl
 /// borrows for it: the `CURL *`, the header `curl_slist`, the request body and the error buffer,
