@@ -102,7 +102,7 @@ enum DeliveryStatements {
                extract(epoch FROM next_probe_at)::float8 AS next_probe_at, probe_wait_seconds,
                extract(epoch FROM held_until)::float8 AS held_until, extract(epoch FROM disabled_at)::float8 AS disabled_at
         FROM destinations WHERE destination_id = ANY($1::uuid[]) ORDER BY destination_id FOR UPDATE
-        """)
+        """, safeToRepeat: true)
 
     /// Records a batch of attempts, only for deliveries whose lease (`lease_token`) is still this sweep's: the
     /// attempt rows, the events' status, latest attempt and automatic attempts made, and the
@@ -203,7 +203,7 @@ enum DeliveryStatements {
         UPDATE deliveries AS d SET due_at = $4::timestamptz, lease_token = NULL
         FROM unnest($1::text[], $2::uuid[], $3::uuid[]) AS r(merchant, event_id, lease_token)
         WHERE d.merchant = r.merchant AND d.event_id = r.event_id AND d.lease_token = r.lease_token
-        """)
+        """, safeToRepeat: true)
 
     /// When the next delivery is due (for `--follow` to sleep until then).
     static let nextDue = Statement(
@@ -211,9 +211,10 @@ enum DeliveryStatements {
         """
         SELECT extract(epoch FROM min(due_at) - $1::timestamptz)::float8 AS wait_seconds
         FROM deliveries WHERE due_at IS NOT NULL
-        """)
+        """, safeToRepeat: true)
 
-    static let listen = "LISTEN notify_deliveries"
+    /// Subscribes the connection to the `NOTIFY` of new due deliveries (lost with the connection).
+    static let listen = Statement("deliveries_listen", "LISTEN notify_deliveries", safeToRepeat: true)
 
-    static var all: [Statement] { [claim, lockDestinations, complete, release, nextDue] }
+    static var all: [Statement] { [claim, lockDestinations, complete, release, nextDue, listen] }
 }

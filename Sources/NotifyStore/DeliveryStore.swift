@@ -197,6 +197,6 @@ public struct DeliveryStore {
 
     /// Subscribes this connection to the channel order changes notify (`--follow`).
     public func listen() throws {
-        try connection.executeScript(DeliveryStatements.listen, name: "deliveries_listen")
+        try connection.query(DeliveryStatements.listen)
     }
 }

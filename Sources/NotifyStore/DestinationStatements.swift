@@ -19,20 +19,22 @@ enum DestinationStatements {
         SELECT \(columns), count(*) OVER () AS total FROM destinations AS t
         WHERE merchant = $1 AND ($2::text IS NULL OR status = $2)
         ORDER BY last_failure_at DESC NULLS LAST, origin LIMIT $3::integer OFFSET $4::integer
-        """)
+        """, safeToRepeat: true)
     static let count = Statement(
         "destinations_count",
-        "SELECT count(*) AS total FROM destinations WHERE merchant = $1 AND ($2::text IS NULL OR status = $2)")
+        "SELECT count(*) AS total FROM destinations WHERE merchant = $1 AND ($2::text IS NULL OR status = $2)",
+        safeToRepeat: true)
     static let one = Statement(
         "destination_select",
-        "SELECT \(columns) FROM destinations AS t WHERE merchant = $1 AND destination_id = $2::uuid")
+        "SELECT \(columns) FROM destinations AS t WHERE merchant = $1 AND destination_id = $2::uuid", safeToRepeat: true
+    )
     /// Stops all attempts to the destination until it is resumed; its events stay pending.
     static let pause = Statement(
         "destination_pause",
         """
         UPDATE destinations AS t SET status = 'paused'
         WHERE merchant = $1 AND destination_id = $2::uuid RETURNING destination_id
-        """)
+        """, safeToRepeat: true)
     /// Makes the destination healthy again, forgetting its failures, and its waiting deliveries due
     /// at $3 (those due later come forward), with one `NOTIFY` for the sweeps.
     static let resume = Statement(
@@ -51,7 +53,7 @@ enum DestinationStatements {
               AND d.due_at > $3::timestamptz AND d.lease_token IS NULL
         )
         SELECT r.destination_id, pg_notify('notify_deliveries', '') AS notified FROM resumed AS r
-        """)
+        """, safeToRepeat: true)
 
     /// Gives the destination a signing secret of its own ($3); the one it signed with until now (its
     /// own or the merchant's) stays valid until $4.

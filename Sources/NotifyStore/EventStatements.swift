@@ -55,11 +55,13 @@ enum EventStatements {
             """
             SELECT \(columns), count(*) OVER () AS total FROM events WHERE \(conditions)
             ORDER BY event_id DESC LIMIT $\(next)::integer OFFSET $\(next + 1)::integer
-            """)
+            """, safeToRepeat: true)
     }
 
     static func count(filters mask: Int) -> Statement {
-        Statement("events_count_\(mask)", "SELECT count(*) AS total FROM events WHERE \(whereClause(mask).conditions)")
+        Statement(
+            "events_count_\(mask)", "SELECT count(*) AS total FROM events WHERE \(whereClause(mask).conditions)",
+            safeToRepeat: true)
     }
 
     /// `merchant = $1 AND order_id = $2::uuid AND ...` for the filters in `mask`, and the next
@@ -79,7 +81,7 @@ enum EventStatements {
         """
         SELECT \(columns), \(attemptsPageJSON) AS attempts_page
         FROM events WHERE merchant = $1 AND event_id = $2::uuid
-        """)
+        """, safeToRepeat: true)
     /// Schedules one manual attempt now: at once when no sweep holds the delivery, else right after
     /// the attempt in flight (`retry_requested`). Events that never got a delivery row get one. An
     /// open breaker of the event's destination probes at once: a person asked, so the first of the

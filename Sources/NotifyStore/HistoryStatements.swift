@@ -3,11 +3,12 @@
 /// name from a date they compute; the days come in here as bound values.
 enum HistoryStatements {
     /// Only one housekeeping at a time, over all processes: the others skip their turn.
-    static let lock = Statement("history_lock", "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked")
+    static let lock = Statement(
+        "history_lock", "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked", safeToRepeat: true)
     /// A housekeeping that waits for a table lock gives up after this long (and tries again at its
     /// next turn) rather than making every request queue behind it.
     static let lockTimeout = Statement(
-        "history_lock_timeout", "SELECT set_config('lock_timeout', $1, true) AS lock_timeout")
+        "history_lock_timeout", "SELECT set_config('lock_timeout', $1, true) AS lock_timeout", safeToRepeat: true)
     /// Drops the days wholly older than $2 days before $1 (UTC days): keep from the day of `$1 - $2 days`.
     static let drop = Statement(
         "history_drop",
@@ -28,7 +29,7 @@ enum HistoryStatements {
         """
         SELECT c.relname AS name FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'events'::regclass ORDER BY c.relname
-        """)
+        """, safeToRepeat: true)
 
     static var all: [Statement] { [lock, lockTimeout, drop, create, partitions] }
 }

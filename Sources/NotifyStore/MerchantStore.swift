@@ -65,33 +65,3 @@ public struct MerchantStore {
         return (TokenOwner(merchant: merchant, revoked: try row.bool("revoked")), failures)
     }
 }
-
-enum MerchantStatements {
-    static let insertMerchant = Statement(
-        "merchant_insert", "INSERT INTO merchants (merchant, signing_secret) VALUES ($1, $2)")
-    static let insertToken = Statement(
-        "token_insert", "INSERT INTO api_tokens (merchant, token_hash) VALUES ($1, $2)")
-    static let addToken = Statement(
-        "token_add",
-        "INSERT INTO api_tokens (merchant, token_hash) SELECT merchant, $2 FROM merchants WHERE merchant = $1")
-    static let revokeToken = Statement(
-        "token_revoke", "UPDATE api_tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL")
-    static let rotateSecret = Statement(
-        "merchant_rotate_secret",
-        """
-        UPDATE merchants
-        SET previous_signing_secret = signing_secret, previous_secret_expires_at = $3::timestamptz,
-            signing_secret = $2
-        WHERE merchant = $1
-        """)
-    static let tokenOwner = Statement(
-        "token_owner", "SELECT merchant, revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE token_hash = $1")
-    static let tokenOwnerAndFailures = Statement(
-        "token_owner_and_failures",
-        """
-        SELECT t.merchant, t.revoked_at IS NOT NULL AS revoked, f.hits AS failures
-        FROM (SELECT 1) AS one
-        LEFT JOIN api_tokens AS t ON t.token_hash = $1
-        LEFT JOIN rate_limits AS f ON f.bucket = $2 AND f.window_start = $3::bigint
-        """)
-}

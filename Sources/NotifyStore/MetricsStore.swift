@@ -54,26 +54,3 @@ public struct MetricsStore {
         return snapshot
     }
 }
-
-enum MetricsStatements {
-    /// Pending: the events with a queue row still due (the queue holds only unfinished deliveries);
-    /// succeeded and failed: the counters of the days still kept.
-    static let eventsByStatus = Statement(
-        "metrics_events_by_status",
-        """
-        SELECT 'pending' AS status, count(*) AS n FROM deliveries WHERE due_at IS NOT NULL
-        UNION ALL
-        SELECT status, sum(n)::bigint FROM event_counts GROUP BY status
-        """)
-    static let destinationsByStatus = Statement(
-        "metrics_destinations_by_status", "SELECT status, count(*) AS n FROM destinations GROUP BY status")
-    static let attemptCounts = Statement("metrics_attempt_counts", "SELECT figure, n FROM attempt_counts")
-    static let backlog = Statement(
-        "metrics_backlog",
-        """
-        SELECT count(*) AS due, extract(epoch FROM $1::timestamptz - min(due_at))::float8 AS oldest_age
-        FROM deliveries WHERE due_at IS NOT NULL AND due_at <= $1::timestamptz
-        """)
-
-    static var all: [Statement] { [eventsByStatus, destinationsByStatus, attemptCounts, backlog] }
-}

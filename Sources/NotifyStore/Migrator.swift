@@ -40,7 +40,7 @@ public struct Migrator {
     public func migrate(_ migrations: [Migration]) throws -> [String] {
         try connection.query(MigrationStatements.lock, [Self.lockKey])
         defer { _ = try? connection.query(MigrationStatements.unlock, [Self.lockKey]) }
-        try connection.executeScript(MigrationStatements.createTable, name: "create_schema_migrations")
+        try connection.query(MigrationStatements.createTable)
         let applied = Set(try connection.query(MigrationStatements.applied).all.map { try $0.int("version") })
         var names: [String] = []
         for migration in migrations where !applied.contains(migration.version) {
@@ -52,19 +52,4 @@ public struct Migrator {
         }
         return names
     }
-}
-
-enum MigrationStatements {
-    static let lock = Statement("migration_lock", "SELECT pg_advisory_lock($1::bigint)")
-    static let unlock = Statement("migration_unlock", "SELECT pg_advisory_unlock($1::bigint)")
-    static let createTable = """
-        CREATE TABLE IF NOT EXISTS schema_migrations (
-            version    integer PRIMARY KEY,
-            name       text NOT NULL,
-            applied_at timestamptz NOT NULL DEFAULT now()
-        )
-        """
-    static let applied = Statement("migrations_applied", "SELECT version FROM schema_migrations ORDER BY version")
-    static let record = Statement(
-        "migration_record", "INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)")
 }

@@ -90,12 +90,86 @@ extension StoreTests {
                 }
             }
             #expect(try connection.query(count).first?.int("n") == 1)
-            do {
+            #expect {
                 try connection.query(insert, ["kept"])
-            } catch let error as StoreError {
-                #expect(error.kind == .uniqueViolation)
+            } throws: { error in
+                (error as? StoreError)?.kind == .uniqueViolation
             }
             #expect(!connection.isInTransaction)
+        }
+
+        /// An inner `transaction` would commit or roll back the outer one's work behind its back,
+        /// so it is refused with a typed error and the outer transaction stays whole.
+        @Test func transactionRefusesNesting() throws {
+            try connection.executeScript("CREATE TABLE items (name text PRIMARY KEY)", name: "create_items")
+            let insert = Statement("insert_item", "INSERT INTO items (name) VALUES ($1)")
+            let names = Statement("item_names", "SELECT string_agg(name, ',' ORDER BY name) AS names FROM items")
+            let isNested: (any Error) -> Bool = { ($0 as? StoreError)?.kind == .nestedTransaction }
+            try connection.transaction {
+                try connection.query(insert, ["outer"])
+                #expect(
+                    performing: { try connection.transaction { try connection.query(insert, ["inner"]) } },
+                    throws: isNested)
+                #expect(connection.isInTransaction, "the outer transaction goes on")
+                try connection.query(insert, ["after"])
+            }
+            #expect(try connection.query(names).first?.optionalString("names") == "after,outer")
+            #expect(
+                performing: {
+                    try connection.transaction {
+                        try connection.query(insert, ["rolled back"])
+                        try connection.transaction { try connection.query(insert, ["never"]) }
+                    }
+                }, throws: isNested)
+            #expect(try connection.query(names).first?.optionalString("names") == "after,outer")
+            #expect(!connection.isInTransaction)
+        }
+
+        /// A statement that ends its own session the first time it runs (after `nextval`, which no
+        /// rollback undoes): the connection breaks in the middle of it, so whether it ran is unknown.
+        static func breaksItsSessionOnce(safeToRepeat: Bool) -> Statement {
+            Statement(
+                safeToRepeat ? "hit_safe" : "hit_unsafe",
+                """
+                SELECT n, CASE WHEN n = 1 THEN pg_terminate_backend(pg_backend_pid()) END AS ended
+                FROM nextval('hits') AS n
+                """, safeToRepeat: safeToRepeat)
+        }
+
+        static let lastHit = Statement("last_hit", "SELECT last_value AS n FROM hits")
+
+        @Test func aStatementSafeToRepeatIsRunAgainOnANewConnection() throws {
+            try connection.executeScript("CREATE SEQUENCE hits", name: "create_hits")
+            let row = try #require(try connection.query(Self.breaksItsSessionOnce(safeToRepeat: true)).first)
+            #expect(try row.int("n") == 2, "the first run broke the connection; the second one answered")
+            #expect(try connection.query(Self.lastHit).first?.int("n") == 2)
+        }
+
+        @Test func anyOtherStatementCutOffByTheLossFailsAndIsNotRepeated() throws {
+            try connection.executeScript("CREATE SEQUENCE hits", name: "create_hits")
+            #expect {
+                try connection.query(Self.breaksItsSessionOnce(safeToRepeat: false))
+            } throws: { error in
+                (error as? StoreError)?.kind == .unavailable
+            }
+            // The next statement, also one not safe to repeat, goes to a new connection at once.
+            #expect(try connection.query(Self.lastHit).first?.int("n") == 1, "it ran once, not twice")
+            #expect(try connection.query(Self.breaksItsSessionOnce(safeToRepeat: false)).first?.int("n") == 2)
+        }
+
+        /// A session the server ended while the connection was idle (a restart, an administrator)
+        /// is seen before the next statement is sent, so even a statement not safe to repeat goes
+        /// to a new connection, once.
+        @Test func aConnectionDroppedWhileIdleIsReopenedBeforeSending() throws {
+            try connection.executeScript("CREATE SEQUENCE hits", name: "create_hits")
+            let admin = try Connection(conninfo: try TestDatabase.create())
+            let pid = Statement("own_backend_pid", "SELECT pg_backend_pid() AS pid")
+            let terminate = Statement("terminate_backend", "SELECT pg_terminate_backend($1::int, 5000) AS done")
+            let count = Statement("count_hit", "SELECT nextval('hits') AS n")
+            let first = try #require(try connection.query(pid).first?.int("pid"))
+            #expect(try admin.query(terminate, [first]).first?.bool("done") == true)
+            #expect(try connection.query(count).first?.int("n") == 1)
+            #expect(try connection.query(pid).first?.int("pid") != first)
         }
 
         @Test func arrayParameters() throws {

@@ -77,7 +77,7 @@ enum APIError: Error, Equatable {
             case .unavailable: return .serviceUnavailable("the database is unavailable; retry later")
             case .invalidData: return .badRequest("a value was refused by the database")
             case .uniqueViolation: return .conflict("the resource already exists")
-            case .failed: return .internalError
+            case .failed, .nestedTransaction: return .internalError
             }
         default:
             return .internalError

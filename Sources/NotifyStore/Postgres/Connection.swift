@@ -3,15 +3,18 @@ import Glibc
 import NotifyFoundation
 
 /// One libpq connection and the single owner of its `PGconn` (closed in `deinit`). Statements are
-/// prepared once per connection on first use, values are always bound parameters, and a
-/// connection that the server dropped (restart, failover) is re-opened on the next call; a
-/// statement outside a transaction, or the `BEGIN` of a transaction, is then retried once.
+/// prepared once per connection on first use and values are always bound parameters.
+///
+/// A connection that the server dropped (restart, failover) is re-opened, outside a transaction
+/// only: before a statement is sent when the loss is already visible (nothing was sent, so any
+/// statement may go), and after a statement failed with it only when the statement is
+/// `safeToRepeat` (its first run may have committed, so anything else fails as `unavailable`).
 /// With a multi-host conninfo (`host=a,b port=p,q target_session_attrs=read-write`) the re-opened
 /// connection goes to whichever host is the primary now.
 public final class Connection {
     private let handle: OpaquePointer
     private var prepared: Set<String> = []
-    private var transactionDepth = 0
+    private var inTransaction = false
 
     /// Settings used unless the conninfo gives its own: a host that does not answer (down, or cut
     /// off by the network) costs at most 2 s per host to connect, 5 s of unacknowledged data on an
@@ -55,7 +58,7 @@ public final class Connection {
         PQfinish(handle)
     }
 
-    public var isInTransaction: Bool { transactionDepth > 0 }
+    public var isInTransaction: Bool { inTransaction }
 
     /// The value libpq uses for one connection setting (e.g. `connect_timeout`), `nil` when unset.
     func setting(_ keyword: String) -> String? {
@@ -77,40 +80,40 @@ public final class Connection {
     @discardableResult
     public func query(_ statement: Statement, _ parameters: [any SQLParameter] = []) throws -> Rows {
         let values = parameters.map(\.sqlText)
+        guard !inTransaction else { return try run(statement, values) }
+        if !statement.safeToRepeat { try reopenIfLost() }
         do {
             return try run(statement, values)
-        } catch let error as StoreError where error.kind == .unavailable && transactionDepth == 0 {
+        } catch let error as StoreError where error.kind == .unavailable && statement.safeToRepeat {
             try reconnect(after: error)
             return try run(statement, values)
         }
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Transactions do not nest: calling this inside `body` throws a `StoreError` of kind
+    /// `nestedTransaction` (the inner one would commit or roll back the outer one's work).
     @discardableResult
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        if transactionDepth == 0 && PQstatus(handle) != CONNECTION_OK {
-            try reconnect(after: StoreError(kind: .unavailable, message: lastError))
+        guard !inTransaction else {
+            throw StoreError(
+                kind: .nestedTransaction, message: "a transaction cannot start inside another one",
+                statement: ConnectionStatements.begin.name)
         }
-        do {
-            try command("BEGIN")
-        } catch let error as StoreError where error.kind == .unavailable && transactionDepth == 0 {
-            // The server went away while the connection was idle: nothing was sent yet.
-            try reconnect(after: error)
-            try command("BEGIN")
-        }
-        transactionDepth += 1
+        try query(ConnectionStatements.begin)
+        inTransaction = true
         let value: T
         do {
             value = try body()
         } catch {
-            transactionDepth -= 1
-            try? command("ROLLBACK")
+            _ = try? run(ConnectionStatements.rollback, [])
+            inTransaction = false
             throw error
         }
-        transactionDepth -= 1
         // A COMMIT that fails on a lost connection leaves the outcome unknown to us (the server may
         // have committed it): the error says so, and the next call opens a new connection.
-        try command("COMMIT")
+        defer { inTransaction = false }
+        _ = try run(ConnectionStatements.commit, [])
         return value
     }
 
@@ -154,11 +157,25 @@ public final class Connection {
 
     /// `true` when the server answers a trivial query now (used by `/healthz`).
     public func ping() -> Bool {
-        (try? query(Statement("ping", "SELECT 1"))) != nil
+        (try? query(ConnectionStatements.ping)) != nil
     }
 
-    private func command(_ sql: String) throws {
-        try check(PQexec(handle, sql), statement: sql).map { PQclear($0) }
+    /// Re-opens the connection when the server is already known to have closed it: libpq says so,
+    /// or reading what the idle socket holds shows it. A server that ends a session sends its
+    /// reason, then end of file, and libpq sees the end only on the read after the one that took
+    /// the reason: so up to a few reads, while there is something to read. Nothing of the next
+    /// statement has been sent yet.
+    private func reopenIfLost() throws {
+        var reads = 0
+        while PQstatus(handle) == CONNECTION_OK && reads < 4 {
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { break }
+            _ = PQconsumeInput(handle)
+            reads += 1
+        }
+        if PQstatus(handle) != CONNECTION_OK {
+            try reconnect(after: StoreError(kind: .unavailable, message: lastError))
+        }
     }
 
     private func reconnect(after error: StoreError) throws {

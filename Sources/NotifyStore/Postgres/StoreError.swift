@@ -8,6 +8,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case invalidData
         case uniqueViolation
         case failed
+        /// `Connection.transaction` was called inside a transaction: a bug in the caller.
+        case nestedTransaction
     }
 
     public let kind: Kind
