@@ -11,7 +11,7 @@ struct NotifyCtl: ParsableCommand {
             "Administer Notify (migrations, merchants, tokens, history housekeeping) and work with its events and webhooks.",
         subcommands: [
             Migrate.self, MerchantCommand.self, TokenCommand.self, HousekeepingCommand.self, EventsCommand.self,
-            ListenCommand.self, DemoCommand.self,
+            ListenCommand.self, DemoCommand.self, SQLCommand.self,
         ])
 }
 
