@@ -51,30 +51,9 @@ final class FastCGIConnection {
         }
     }
 
-    /// The reason phrase nginx puts on the status line.
-    static func reason(for status: Int) -> String {
-        switch status {
-        case 200: "OK"
-        case 201: "Created"
-        case 202: "Accepted"
-        case 204: "No Content"
-        case 400: "Bad Request"
-        case 401: "Unauthorized"
-        case 403: "Forbidden"
-        case 404: "Not Found"
-        case 405: "Method Not Allowed"
-        case 409: "Conflict"
-        case 413: "Content Too Large"
-        case 415: "Unsupported Media Type"
-        case 500: "Internal Server Error"
-        case 503: "Service Unavailable"
-        default: status < 400 ? "OK" : "Error"
-        }
-    }
-
     /// Writes the CGI status line, headers and body.
     func write(status: Int, headers: [(String, String)], body: [UInt8]) {
-        var head = "Status: \(status) \(Self.reason(for: status))\r\n"
+        var head = "Status: \(status) \(HTTPResponse.reason(for: status))\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
         var bytes = Array(head.utf8)

@@ -35,21 +35,8 @@ enum APIError: Error, Equatable {
         }
     }
 
-    var title: String {
-        switch self {
-        case .badRequest: "Bad Request"
-        case .unauthorized: "Unauthorized"
-        case .forbidden: "Forbidden"
-        case .notFound: "Not Found"
-        case .methodNotAllowed: "Method Not Allowed"
-        case .conflict: "Conflict"
-        case .payloadTooLarge: "Payload Too Large"
-        case .tooManyRequests: "Too Many Requests"
-        case .unsupportedMediaType: "Unsupported Media Type"
-        case .serviceUnavailable: "Service Unavailable"
-        case .internalError: "Internal Server Error"
-        }
-    }
+    /// The status's reason phrase (`HTTPResponse.reason(for:)`, the status line's too).
+    var title: String { HTTPResponse.reason(for: status) }
 
     var detail: String {
         switch self {
