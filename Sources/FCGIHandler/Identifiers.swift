@@ -8,7 +8,7 @@ struct Identifiers {
     let now: Date
 
     /// RFC 3339 UTC with milliseconds, the form of every timestamp in the API.
-    var timestamp: String { Timestamp.rfc3339(unixMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down))) }
+    var timestamp: String { now.rfc3339 }
 
     /// A new UUIDv7: time-ordered, so "newest first" is an index scan.
     func makeId() -> String {

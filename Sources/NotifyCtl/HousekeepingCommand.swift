@@ -21,7 +21,7 @@ struct HousekeepingCommand: ParsableCommand {
         }
         let store = HistoryStore(connection: try CtlSupport.connect())
         let report = try store.housekeeping(
-            now: Timestamp.rfc3339(unixMillis: Int64(Date().timeIntervalSince1970 * 1000)), retention: retention)
+            now: Date().rfc3339, retention: retention)
         let partitions = try store.partitions()
         let output: JSON = .object([
             "ran": .bool(report.ran), "droppedDays": .number(Double(report.dropped)),

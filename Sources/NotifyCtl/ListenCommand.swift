@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NotifyDomain
 import NotifyFoundation
+import NotifyStore
 
 #if canImport(Glibc)
     import Glibc
@@ -56,15 +57,11 @@ struct ListenCommand: ParsableCommand {
         }
     }
 
-    static func stamp(_ date: Date) -> String {
-        Timestamp.rfc3339(unixMillis: Int64(date.timeIntervalSince1970 * 1000))
-    }
-
     /// `2026-12-07T02:40:01.123Z  verified  0193...  state.completed  order 0193...  POST /webhook`
     static func textLine(_ receipt: WebhookReceipt, request: LoopbackHTTPServer.Request, at date: Date) -> String {
         let outcome = receipt.verified ? "verified" : "NOT VERIFIED (\(receipt.failure?.rawValue ?? ""))"
         return [
-            stamp(date), outcome, EventTable.oneLine(receipt.webhookId ?? "-", width: 64),
+            date.rfc3339, outcome, EventTable.oneLine(receipt.webhookId ?? "-", width: 64),
             EventTable.oneLine(receipt.scope ?? "-", width: 64),
             "order " + EventTable.oneLine(receipt.orderId ?? "-", width: 64),
             request.method + " " + EventTable.oneLine(request.target, width: 200),
@@ -78,7 +75,7 @@ struct ListenCommand: ParsableCommand {
             ?? .string(String(decoding: request.body, as: UTF8.self))
         let optional: (String?) -> JSON = { $0.map { .string($0) } ?? .null }
         return JSON.object([
-            "receivedAt": .string(stamp(date)), "verified": .bool(receipt.verified),
+            "receivedAt": .string(date.rfc3339), "verified": .bool(receipt.verified),
             "failure": optional(receipt.failure?.rawValue), "webhookId": optional(receipt.webhookId),
             "scope": optional(receipt.scope), "orderId": optional(receipt.orderId),
             "method": .string(request.method), "target": .string(request.target), "body": body,

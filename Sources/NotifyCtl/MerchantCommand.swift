@@ -44,8 +44,7 @@ struct MerchantCommand: ParsableCommand {
                 throw CtlSupport.fail("NOTIFY_SECRET_GRACE must be seconds from 0 to 31536000, not '\(text)'", code: 2)
             }
             let grace = Int64(text) ?? 86_400
-            let until = Timestamp.rfc3339(
-                unixMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) + grace * 1000)
+            let until = Timestamp.rfc3339(unixMillis: Date().unixMillis + grace * 1000)
             let secret = WebhookSignature.makeSecret(randomBytes: CtlSupport.randomBytes(24))
             guard
                 try MerchantStore(connection: try CtlSupport.connect()).rotateSecret(

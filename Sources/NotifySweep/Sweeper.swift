@@ -282,8 +282,3 @@ extension ClaimedDelivery {
     /// The key this sweep counts the delivery under: its destination, or "" when it has none.
     var destinationKey: String { destinationId ?? "" }
 }
-
-extension Date {
-    /// This time as an RFC 3339 timestamp (see `Timestamp`).
-    var rfc3339: String { Timestamp.rfc3339(unixMillis: Int64((timeIntervalSince1970 * 1000).rounded(.down))) }
-}

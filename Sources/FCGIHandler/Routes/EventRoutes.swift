@@ -58,7 +58,7 @@ enum EventRoutes {
     /// Bulk recover: one manual attempt for every matching event of a window (at most 14 days,
     /// at most 10,000 events a call; `more` says whether to call again).
     private static func recover(_ context: RequestContext) throws -> HTTPResponse {
-        let nowMillis = Int64((context.now.timeIntervalSince1970 * 1000).rounded(.down))
+        let nowMillis = context.now.unixMillis
         let request = try RecoverRequest(json: try context.request.jsonObjectBody(), nowMillis: nowMillis)
         let connection = try context.database.connection()
         try countManualRetry(context, connection)
