@@ -8,18 +8,22 @@ struct PatternFuzzTests {
     @Test("agrees with Swift Regex on random small patterns over {a, b}")
     func agreesWithRegex() throws {
         var random = FuzzRandom(seed: 0x5041_5454_4552_4E)
-        var compared = 0
+        var matched = 0
+        var unmatched = 0
         for _ in 0..<2_000 {
             let source = Self.randomPattern(&random, depth: 2)
             let pattern = try Pattern(source)
             let regex = try Regex(source).matchingSemantics(.unicodeScalar).wordBoundaryKind(.simple)
             for _ in 0..<8 {
                 let text = String((0..<random.int(0...8)).map { _ in random.pick(["a", "b"]) }.joined())
-                #expect(pattern.matches(text) == text.contains(regex), "\(source) on \(text.debugDescription)")
-                compared += 1
+                let matches = pattern.matches(text)
+                #expect(matches == text.contains(regex), "\(source) on \(text.debugDescription)")
+                if matches { matched += 1 } else { unmatched += 1 }
             }
         }
-        #expect(compared == 16_000)
+        // Both answers must be common: patterns that (nearly) always match, or never do, would
+        // agree with any engine and test nothing.
+        #expect(matched >= 1_600 && unmatched >= 1_600, "\(matched) matched, \(unmatched) did not")
     }
 
     /// A pattern of the syntax both engines read the same way, over the alphabet {a, b}.
