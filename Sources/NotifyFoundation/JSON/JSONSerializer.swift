@@ -1,7 +1,8 @@
 extension JSON {
     /// The compact, deterministic text of this value: no whitespace, object keys sorted by their
     /// UTF-8 bytes, integral numbers below 2^53 without a fraction. Equal values serialize to equal
-    /// text, which is what payload signatures and stored snapshots rely on.
+    /// text, which scope keys (a value's text in the key) and the document size limit rely on.
+    /// Signatures do not: a delivery is signed over its payload's bytes exactly as stored and sent.
     public func serialized() -> String {
         String(decoding: serializedBytes, as: UTF8.self)
     }

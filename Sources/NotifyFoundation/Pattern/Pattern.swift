@@ -25,8 +25,8 @@
 /// modifiers (`(?i)`), Unicode property escapes (`\p{L}`), unknown letter escapes (`\z`, `\A`),
 /// octal escapes, nested or POSIX classes (`[[:alpha:]]`: escape a literal `[` in a class as `\[`),
 /// `{,n}`, possessive quantifiers; and patterns too large to promise the time bound: more than
-/// 1,024 scalars, a repetition bound above 1,000, more than 10,000 compiled states, or groups
-/// nested more than 100 deep.
+/// 1,024 scalars, a repetition bound above 1,000, more than 2,000 compiled states (instructions),
+/// or groups nested more than 100 deep.
 ///
 /// Matching is on Unicode scalars, where ECMA-262 uses UTF-16 code units: `.` matches one emoji,
 /// not half of it, and the combining accent of `e\u{301}` is a scalar of its own.

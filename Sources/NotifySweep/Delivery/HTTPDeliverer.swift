@@ -5,7 +5,7 @@ import NotifyDomain
 /// connections across batches. Enforces what every attempt must respect: a
 /// per-attempt timeout, no redirects, http/https only, no proxy from the environment, a 64 KiB
 /// response cap, and the target address policy checked on the socket address at connect time.
-/// One per sweep process; not thread-safe (one `deliver` call at a time).
+/// One per sweep process; not thread-safe (one caller of `submit`, `poll` and `deliver`).
 final class HTTPDeliverer {
     /// The most response body bytes kept; more cuts the transfer.
     static let responseLimit = 64 * 1024
@@ -40,7 +40,10 @@ final class HTTPDeliverer {
         self.multi = CurlMulti(maxConnections: max(1, maxConcurrent))
     }
 
-    /// Delivers every request, up to `maxConcurrent` at once, and returns when all are done.
+    /// Submits `requests` and polls until nothing is in flight: the blocking form, for tests and
+    /// one-off callers (the sweep uses `submit` and `poll`, so it can claim and write back while
+    /// transfers run). The limits of `submit` apply (in all, per destination, per merchant).
+    /// Call it with nothing else in flight: outcomes of requests submitted before are dropped.
     /// - Returns: one outcome per request, in the order of `requests`.
     func deliver(_ requests: [DeliveryRequest]) -> [DeliveryOutcome] {
         submit(requests)
