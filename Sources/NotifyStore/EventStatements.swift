@@ -5,35 +5,46 @@ enum EventStatements {
         "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
     }
 
-    static let columns = """
+    /// The API's columns of an event, its latest attempts included. `attemptsWhere`: a condition
+    /// on `attempts.event_id` with bound parameters only (see `attempts`).
+    static func columns(attemptsWhere: String? = nil) -> String {
+        """
         event_id, \(rfc3339("created_at")) AS created_at, merchant, channel, order_id, notification_id, reference,
         adapter_id, scope, status, attempt_count, \(rfc3339("next_attempt_at")) AS next_attempt_at,
         \(rfc3339("last_attempt_at")) AS last_attempt_at, last_status_code, last_response_body, error,
-        request_method, request_url, request_headers, destination_id, \(attemptsJSON) AS attempts
+        request_method, request_url, request_headers, destination_id,
+        \(attempts(where: attemptsWhere, window: latestAttemptsWindow)) AS attempts
         """
+    }
 
     /// The latest `latestAttempts` attempts of the event as a JSON array, oldest first, in the same
     /// statement (and so the same snapshot) as the event: a listed event stays small however often
     /// it was retried, and `attemptCount` tells how many there are in all.
-    static let attemptsJSON = attempts(
-        window: "ORDER BY attempted_at DESC, attempt_id DESC LIMIT \(latestAttempts)")
+    static let latestAttemptsWindow = "ORDER BY attempted_at DESC, attempt_id DESC LIMIT \(latestAttempts)"
 
     /// How many attempts an event carries in a list.
     static let latestAttempts = 10
 
-    /// One page of the event's attempts, oldest first: `LIMIT $3 OFFSET $4` (the event detail).
+    /// One page of the event's attempts, oldest first: `LIMIT $3 OFFSET $4` (the event detail of $2).
     static let attemptsPageJSON = attempts(
+        where: "attempts.event_id = $2::uuid",
         window: "ORDER BY attempted_at, attempt_id LIMIT $3::integer OFFSET $4::integer")
 
-    private static func attempts(window: String) -> String {
-        """
-        (SELECT coalesce(json_agg(json_build_object(
-                    'id', a.attempt_id, 'timestamp', \(rfc3339("a.attempted_at")), 'statusCode', a.status_code,
-                    'responseBody', a.response_body, 'durationMs', a.duration_ms, 'error', a.error,
-                    'trigger', a.trigger) ORDER BY a.attempted_at, a.attempt_id), '[]')
-         FROM (SELECT * FROM attempts
-               WHERE attempts.merchant = events.merchant AND attempts.event_id = events.event_id \(window)) AS a)
-        """
+    /// The attempts of the event (`window`: their order and page) as a JSON array, oldest first.
+    /// `condition`, on `attempts.event_id` with bound parameters only, lets PostgreSQL leave out
+    /// the attempts' day partitions it excludes when the statement starts; the correlation with
+    /// `events` alone is known only row by row, so every partition would be opened.
+    private static func attempts(where condition: String?, window: String) -> String {
+        let bound = condition.map { " AND \($0)" } ?? ""
+        return """
+            (SELECT coalesce(json_agg(json_build_object(
+                        'id', a.attempt_id, 'timestamp', \(rfc3339("a.attempted_at")), 'statusCode', a.status_code,
+                        'responseBody', a.response_body, 'durationMs', a.duration_ms, 'error', a.error,
+                        'trigger', a.trigger) ORDER BY a.attempted_at, a.attempt_id), '[]')
+             FROM (SELECT * FROM attempts
+                   WHERE attempts.merchant = events.merchant AND attempts.event_id = events.event_id\(bound)
+                   \(window)) AS a)
+            """
     }
 
     /// The filterable columns with their casts, in parameter order after the merchant. A `scope`
@@ -48,21 +59,32 @@ enum EventStatements {
     /// gets a plan that uses its index: a single `$n IS NULL OR column = $n` statement would fall
     /// back to a generic plan that scans every event of the merchant. Only the fixed column names
     /// above go into the text; every value is a bound parameter.
+    ///
+    /// With an order filter, the last parameter is the lowest event id the order can have
+    /// (`OrderEventBound`): PostgreSQL then opens only the day partitions from there on, so reading
+    /// one order's events costs the same with a year of history as with a day.
     static func page(filters mask: Int) -> Statement {
         let (conditions, next) = whereClause(mask)
+        let from = mask & orderBit != 0 ? "$\(next + 2)::uuid" : nil
         return Statement(
             "events_page_\(mask)",
             """
-            SELECT \(columns), count(*) OVER () AS total FROM events WHERE \(conditions)
+            SELECT \(columns(attemptsWhere: from.map { "attempts.event_id >= \($0)" })), count(*) OVER () AS total
+            FROM events WHERE \(conditions)\(from.map { " AND event_id >= \($0)" } ?? "")
             ORDER BY event_id DESC LIMIT $\(next)::integer OFFSET $\(next + 1)::integer
             """, safeToRepeat: true)
     }
 
     static func count(filters mask: Int) -> Statement {
-        Statement(
-            "events_count_\(mask)", "SELECT count(*) AS total FROM events WHERE \(whereClause(mask).conditions)",
+        let (conditions, next) = whereClause(mask)
+        let from = mask & orderBit != 0 ? " AND event_id >= $\(next)::uuid" : ""
+        return Statement(
+            "events_count_\(mask)", "SELECT count(*) AS total FROM events WHERE \(conditions)\(from)",
             safeToRepeat: true)
     }
+
+    /// The bit of the order filter (the first of `filterColumns`).
+    static let orderBit = 1 << 0
 
     /// `merchant = $1 AND order_id = $2::uuid AND ...` for the filters in `mask`, and the next
     /// parameter number.
@@ -79,7 +101,7 @@ enum EventStatements {
     static let one = Statement(
         "event_select",
         """
-        SELECT \(columns), \(attemptsPageJSON) AS attempts_page
+        SELECT \(columns(attemptsWhere: "attempts.event_id = $2::uuid")), \(attemptsPageJSON) AS attempts_page
         FROM events WHERE merchant = $1 AND event_id = $2::uuid
         """, safeToRepeat: true)
     /// Schedules one manual attempt now: at once when no sweep holds the delivery, else right after

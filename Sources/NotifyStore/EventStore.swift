@@ -48,10 +48,12 @@ public struct EventStore {
             mask |= 1 << bit
             parameters.append(value)
         }
-        let rows = try connection.query(EventStatements.page(filters: mask), parameters + [limit, offset]).all
+        let bound: [any SQLParameter] = filter.orderId.map { [OrderEventBound.lowestEventId(orderId: $0)] } ?? []
+        let rows = try connection.query(EventStatements.page(filters: mask), parameters + [limit, offset] + bound).all
         var total = try rows.first?.int("total") ?? 0
         if rows.isEmpty && offset > 0 {
-            total = try connection.query(EventStatements.count(filters: mask), parameters).first?.int("total") ?? 0
+            total =
+                try connection.query(EventStatements.count(filters: mask), parameters + bound).first?.int("total") ?? 0
         }
         return (try rows.map(Self.event), total)
     }

@@ -1,4 +1,6 @@
 import Foundation
+import NotifyDomain
+import NotifyFoundation
 import NotifyStore
 import NotifyTestSupport
 import Testing
@@ -105,10 +107,12 @@ extension StoreTests {
                 orderId, "state.1", "succeeded", "web", "adapter", "reference", "state.1", destinationId,
             ]
             let names = Set(StatementCatalog.all.map(\.name))
+            let everything = "00000000-0000-0000-0000-000000000000"
             for mask in 0..<(1 << filterValues.count) where names.contains("events_page_\(mask)") {
                 let filters = filterValues.indices.filter { mask & (1 << $0) != 0 }.map { filterValues[$0] }
-                try expectIndexScans("events_page_\(mask)", [Self.merchant] + filters + ["50", "0"])
-                try expectIndexScans("events_count_\(mask)", [Self.merchant] + filters)
+                let from = mask & 1 != 0 ? [everything] : []
+                try expectIndexScans("events_page_\(mask)", [Self.merchant] + filters + ["50", "0"] + from)
+                try expectIndexScans("events_count_\(mask)", [Self.merchant] + filters + from)
             }
             let stamp = now.ISO8601Format()
             let later = now.addingTimeInterval(300).ISO8601Format()
@@ -137,6 +141,26 @@ extension StoreTests {
             for name in ["metrics_events_by_status", "metrics_attempt_counts"] {
                 try expectIndexScans(name, [])
             }
+        }
+
+        /// An order's events are read from the day before its id's time: the plan of its page opens no
+        /// older day partition of `events` or `attempts` (it would open every one without the bound).
+        @Test func orderReadOpensOnlyTheDaysSinceTheOrder() throws {
+            let orderId = UUIDv7.make(unixMillis: UInt64(now.timeIntervalSince1970 * 1000), random: Array(1...10))
+            let page = try #require(StatementCatalog.all.first { $0.name == "events_page_1" })
+            let from = OrderEventBound.lowestEventId(orderId: orderId)
+            let text = try plan(page, [Self.merchant, orderId, "50", "0", from])
+            let opened = try connection.query(
+                Statement(
+                    "opened_days",
+                    """
+                    SELECT c.relname AS name FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+                    WHERE i.inhparent IN ('events'::regclass, 'attempts'::regclass)
+                      AND c.relname ~ '_p[0-9]{8}$'
+                      AND to_date(right(c.relname, 8), 'YYYYMMDD') < (now() AT TIME ZONE 'UTC')::date - 1
+                    """)
+            ).all.map { try $0.string("name") }.filter { text.contains(" \($0) ") }
+            #expect(opened.isEmpty, "the order's page opens older days: \(opened)\n\(text)")
         }
 
         @Test func housekeepingKeepsTodayAndCreatesAhead() throws {
