@@ -167,9 +167,19 @@ class Bench:
             raise BenchError("no notify-fcgi worker found")
         return max(peaks)
 
+    def settle(self, limit: float = 60) -> None:
+        """Waits (up to `limit` seconds) until no autovacuum worker runs, then checkpoints: a latency
+        measured beside the database's own upkeep of what a figure before it wrote says little."""
+        deadline = time.monotonic() + limit
+        busy = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+        while self.db.value(busy) != "0" and time.monotonic() < deadline:
+            time.sleep(0.5)
+        self.db.psql("CHECKPOINT", timeout=600)
+
     def metrics_latency(self, label: str) -> float:
         """Median milliseconds of `metrics_requests` sequential GET /metrics (one keep-alive connection
-        to nginx), after 10 unmeasured ones."""
+        to nginx), after 10 unmeasured ones, once the database is settled."""
+        self.settle()
         parts = urllib.parse.urlsplit(self.api_url)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
         times = []
