@@ -17,6 +17,8 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CSignals"),
+        .target(name: "NotifySignals", dependencies: ["CSignals"]),
         .target(name: "NotifyFoundation"),
         .target(
             name: "NotifyDomain",
@@ -36,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "FCGIHandler",
             dependencies: [
-                "CFastCGI", "NotifyFoundation", "NotifyDomain", "NotifyStore", "NotifyLogging",
+                "CFastCGI", "NotifySignals", "NotifyFoundation", "NotifyDomain", "NotifyStore", "NotifyLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -45,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "NotifySweep",
             dependencies: [
-                "CCurl", "NotifyFoundation", "NotifyDomain", "NotifyStore", "NotifyLogging",
+                "CCurl", "NotifySignals", "NotifyFoundation", "NotifyDomain", "NotifyStore", "NotifyLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

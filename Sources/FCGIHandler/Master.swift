@@ -1,9 +1,6 @@
-import CFastCGI
 import Foundation
 import Logging
-
-/// Set by SIGTERM/SIGINT in the master.
-nonisolated(unsafe) private var masterStopRequested: sig_atomic_t = 0
+import NotifySignals
 
 /// The pre-forking master: opens the socket, forks the workers, forks a replacement as
 /// soon as one dies, kills a worker stuck in one request longer than the request timeout, and on
@@ -15,13 +12,12 @@ struct Master {
     func run() throws -> Never {
         let socket = try FastCGISocket(
             path: config.socketPath, backlog: 1024, group: config.socketGroup)
-        notify_install_signal(SIGTERM) { _ in masterStopRequested = 1 }
-        notify_install_signal(SIGINT) { _ in masterStopRequested = 1 }
+        StopSignal.catchStop(interruptingCalls: true)
         logger.info("starting", metadata: ["workers": "\(config.workers)", "socket": "\(config.socketPath)"])
         let board = try WorkerBoard(slots: config.workers)
         var workers: [pid_t: (slot: Int, started: Date)] = [:]
         for slot in 0..<config.workers { workers[try spawn(socket, board: board, slot: slot)] = (slot, Date()) }
-        while masterStopRequested == 0 {
+        while !StopSignal.isRequested {
             var status: Int32 = 0
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0, let worker = workers.removeValue(forKey: pid) else {
@@ -33,7 +29,7 @@ struct Master {
                 "worker exited; starting a new one", metadata: ["worker.pid": "\(pid)", "status": "\(status)"])
             board.clear(slot: worker.slot)
             if Date().timeIntervalSince(worker.started) < 1 { usleep(200_000) }
-            if masterStopRequested == 0 {
+            if !StopSignal.isRequested {
                 workers[try spawn(socket, board: board, slot: worker.slot)] = (worker.slot, Date())
             }
         }
@@ -64,8 +60,7 @@ struct Master {
         let pid = fork()
         if pid < 0 { throw StartupError("fork failed: errno \(errno)") }
         if pid == 0 {
-            notify_default_signal(SIGTERM)
-            notify_default_signal(SIGINT)
+            StopSignal.restoreDefault()
             Worker(socket: socket, config: config, logger: logger, board: board, slot: slot).run()
         }
         return pid

@@ -1,9 +1,6 @@
-import CFastCGI
 import Foundation
 import Logging
-
-/// Set by SIGTERM/SIGINT in a worker; checked between requests.
-nonisolated(unsafe) private var workerStopRequested: sig_atomic_t = 0
+import NotifySignals
 
 /// A FastCGI worker process: accepts one request at a time on the shared socket and answers it.
 /// SIGTERM is blocked while a request is served, so it always finishes; an idle worker's accept
@@ -16,9 +13,8 @@ struct Worker {
     let slot: Int
 
     func run() -> Never {
-        signal(SIGPIPE, SIG_IGN)
-        notify_install_signal(SIGTERM) { _ in workerStopRequested = 1 }
-        notify_install_signal(SIGINT) { _ in workerStopRequested = 1 }
+        StopSignal.ignoreBrokenPipe()
+        StopSignal.catchStop(interruptingCalls: true)
         do {
             try FastCGISocket.initializeLibrary()
         } catch {
@@ -28,14 +24,14 @@ struct Worker {
         let application = Application(
             database: Database(conninfo: config.databaseURL), logger: logger, limits: config.limits)
         let connection = FastCGIConnection(socket: socket)
-        while workerStopRequested == 0 {
+        while !StopSignal.isRequested {
             guard connection.accept() else { continue }
-            notify_block_signal(SIGTERM, 1)
-            board.mark(slot: slot, busy: true)
-            serve(connection, application)
-            connection.finish()
-            board.mark(slot: slot, busy: false)
-            notify_block_signal(SIGTERM, 0)
+            StopSignal.deferred {
+                board.mark(slot: slot, busy: true)
+                serve(connection, application)
+                connection.finish()
+                board.mark(slot: slot, busy: false)
+            }
         }
         exit(0)
     }

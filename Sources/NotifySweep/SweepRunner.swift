@@ -1,9 +1,7 @@
 import Foundation
 import Logging
+import NotifySignals
 import NotifyStore
-
-/// Set by SIGTERM/SIGINT; the runner stops claiming, finishes what is in flight and stops.
-nonisolated(unsafe) private var sweepStopRequested: sig_atomic_t = 0
 
 /// The two ways the sweep runs: cron mode works until nothing is due or the budget is
 /// spent; `--follow` keeps going, woken by `NOTIFY` from order changes or, at the latest, every
@@ -20,12 +18,12 @@ struct SweepRunner {
     let logger: Logger
 
     static func installSignalHandlers() {
-        signal(SIGTERM) { _ in sweepStopRequested = 1 }
-        signal(SIGINT) { _ in sweepStopRequested = 1 }
-        signal(SIGPIPE, SIG_IGN)
+        StopSignal.catchStop(interruptingCalls: false)
+        StopSignal.ignoreBrokenPipe()
     }
 
-    var stopRequested: Bool { sweepStopRequested != 0 }
+    /// Set by SIGTERM/SIGINT: the runner stops claiming, finishes what is in flight and stops.
+    var stopRequested: Bool { StopSignal.isRequested }
 
     /// Cron mode: claims until nothing is due or the budget is spent, then finishes what is in
     /// flight. Returns the number of attempts made.
