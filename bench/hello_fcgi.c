@@ -1,7 +1,7 @@
 /* hello_fcgi: the baseline of scripts/bench figure 1 (issue 7).
  *
  * A C libfcgi "hello world" with the same process model as notify-fcgi: a master opens the unix
- * socket with FCGX_OpenSocket and the same deep backlog (1024), makes it writable for nginx's
+ * socket with FCGX_OpenSocket and the same deep backlog (4096), makes it writable for nginx's
  * workers, pre-forks N workers that each accept one connection at a time with FCGX_Accept_r and
  * answer with a small JSON document, and on SIGTERM/SIGINT stops them and removes the socket.
  * It does no other work: what it measures is nginx + FastCGI + process scheduling.
@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     unlink(path);
-    int fd = FCGX_OpenSocket(path, 1024);
+    int fd = FCGX_OpenSocket(path, 4096);
     if (fd < 0) {
         fprintf(stderr, "cannot open FastCGI socket at %s\n", path);
         return 1;

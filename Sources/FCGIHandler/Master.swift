@@ -11,9 +11,14 @@ struct Master {
 
     func run() throws -> Never {
         let socket = try FastCGISocket(
-            path: config.socketPath, backlog: 1024, group: config.socketGroup)
+            path: config.socketPath, backlog: FastCGISocket.backlog, group: config.socketGroup)
         StopSignal.catchStop(interruptingCalls: true)
-        logger.info("starting", metadata: ["workers": "\(config.workers)", "socket": "\(config.socketPath)"])
+        logger.info(
+            "starting",
+            metadata: [
+                "workers": "\(config.workers)", "socket": "\(config.socketPath)",
+                "backlog": "\(FastCGISocket.effectiveBacklog(FastCGISocket.backlog))",
+            ])
         let board = try WorkerBoard(slots: config.workers)
         var workers: [pid_t: (slot: Int, started: Date)] = [:]
         for slot in 0..<config.workers { workers[try spawn(socket, board: board, slot: slot)] = (slot, Date()) }
