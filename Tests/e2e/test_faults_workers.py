@@ -1,7 +1,7 @@
 """Fault: FastCGI workers killed, and the master stopped (issue 8).
 
 - SIGKILL every worker of the shared notify-fcgi master at once while clients change orders: the
-  master forks replacements, nginx answers 502/503 problem+json at worst in between, and no
+  master forks replacements, nginx answers 503 problem+json at worst in between, and no
   accepted (2xx) change is lost; no change is half-applied (the killed worker's transaction is
   rolled back or committed whole, with its event).
 - SIGTERM to a master of the test's own (own socket, spoken to in FastCGI directly) while a
@@ -86,8 +86,9 @@ def test_sigkill_all_workers_under_load(base_url: str, merchant: Merchant) -> No
         statuses = Counter(str(o.status) if o.status is not None else "no response" for o in outcomes)
         hung = [o for o in outcomes if o.status is None]
         assert not hung, f"{len(hung)} request(s) without a response: {hung[0].error}; {statuses}"
-        unexpected = [o for o in outcomes if o.status not in (200, 502, 503)]
-        assert not unexpected, f"statuses other than 200/502/503: {statuses}; first: {unexpected[0].error[:300]}"
+        # nginx's own 502 (a worker died with the request) reaches the client as a 503.
+        unexpected = [o for o in outcomes if o.status not in (200, 503)]
+        assert not unexpected, f"statuses other than 200/503: {statuses}; first: {unexpected[0].error[:300]}"
         not_problem = [o for o in outcomes if o.status != 200 and o.media_type != PROBLEM_JSON]
         assert not not_problem, f"an error that is not problem+json: {not_problem[0].media_type} {not_problem[0].error}"
         after = [o for o in outcomes if o.started >= replaced_at + 0.5]
@@ -230,7 +231,7 @@ def test_a_worker_stuck_in_one_request_is_replaced(merchant: Merchant, tmp_path:
                 socket_path, "PUT", f"/api/v0/checkout/orders/{order_id}/state", headers=headers, body=body, timeout=15
             ).status
         except ConnectionError:
-            answer = None  # the worker died with the request: nginx would answer 502
+            answer = None  # the worker died with the request: nginx would answer 503 (its own 502)
         waited = time.monotonic() - started
         assert answer is None, f"the wedged request was answered {answer} after {waited:.1f}s"
         assert waited < 6, f"the stuck worker was not killed in time ({waited:.1f}s)"

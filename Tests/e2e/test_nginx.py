@@ -1,4 +1,4 @@
-"""nginx in front of the workers: its own errors are problem+json, no workers is a 502 problem, and
+"""nginx in front of the workers: its own errors are problem+json, no workers is a 503 problem, and
 the rate limit (a burst's eleventh request is a 429; the settings are checked when rendering).
 The production config has test_nginx_production.py."""
 
@@ -89,11 +89,15 @@ def no_workers() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def test_no_workers_is_502_problem_json(no_workers: str) -> None:
+def test_no_workers_is_503_problem_json_with_retry_after(no_workers: str) -> None:
+    # nginx's own 502 (no worker answered) is answered as a 503 the client may retry after a second.
     status, headers, body = raw_request(no_workers, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    assert status == 502, body
+    assert status == 503, body
     assert headers.get("content-type") == PROBLEM_JSON
-    assert json.loads(body)["status"] == 502
+    assert headers.get("retry-after") == "1"
+    problem = json.loads(body)
+    assert problem["status"] == 503 and problem["title"] == "Service Unavailable", problem
+    assert headers.get("x-request-id") == problem["requestId"]
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from notify_e2e import PROBLEM_JSON, TIMEOUT, env, free_port
 
 DEV_TEMPLATE = ROOT / "nginx" / "notify-dev.conf.template"
 PRODUCTION = ROOT / "nginx" / "notify-production.conf"
+PRODUCTION_MAIN = ROOT / "nginx" / "notify-production-main.conf"
 
 
 def directives(path: Path, name: str) -> list[str]:
@@ -56,8 +57,10 @@ def test_no_fastcgi_keep_conn(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def production() -> Iterator[dict[str, int]]:
-    """notify-production.conf served for real: its listen ports, certificate and log paths moved
-    to loopback ports and a temp folder, its socket pointed at the running workers."""
+    """notify-production.conf served for real by notify-production-main.conf (its capacity
+    settings included): listen ports, certificate and log paths moved to loopback ports and a temp
+    folder, the socket pointed at the running workers, no `user` (the workers' socket belongs to
+    the group nginx's workers get here) and none of Debian's includes."""
     if shutil.which("openssl") is None:
         pytest.fail("openssl is needed to make a throwaway certificate (scripts/test installs it)")
     folder = state_folder("nginx-production")
@@ -87,7 +90,7 @@ def production() -> Iterator[dict[str, int]]:
     site = PRODUCTION.read_text()
     replacements = [
         (r"listen 443 ", f"listen 127.0.0.1:{https_port} "),
-        (r"listen 80;", f"listen 127.0.0.1:{http_port};"),
+        (r"listen 80 ", f"listen 127.0.0.1:{http_port} "),
         (r"/etc/ssl/notify/fullchain\.pem", str(cert)),
         (r"/etc/ssl/notify/privkey\.pem", str(key)),
         (r"/var/log/nginx/", f"{folder}/"),
@@ -100,13 +103,25 @@ def production() -> Iterator[dict[str, int]]:
         assert count, f"{pattern} not found in {PRODUCTION.name}"
     site = re.sub(r"^\s*listen \[::\]:\d+.*$", "", site, flags=re.M)  # no IPv6 listeners in tests
     (folder / "site.conf").write_text(site)
-    (folder / "nginx.conf").write_text(
-        f"daemon off;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
-        "events { worker_connections 64; }\n"
-        f"http {{\n  client_body_temp_path {folder}/tmp/body;\n  fastcgi_temp_path {folder}/tmp/fastcgi;\n"
-        f"  proxy_temp_path {folder}/tmp/proxy;\n  uwsgi_temp_path {folder}/tmp/uwsgi;\n"
-        f"  scgi_temp_path {folder}/tmp/scgi;\n  include {folder}/site.conf;\n}}\n"
-    )
+    main = PRODUCTION_MAIN.read_text()
+    main_replacements = [
+        (r"^user .*\n", ""),
+        (r"^include /etc/nginx/modules-enabled/\*\.conf;\n", ""),
+        (r"^pid /run/nginx\.pid;", f"daemon off;\npid {folder}/nginx.pid;"),
+        (r"/var/log/nginx/", f"{folder}/"),
+        (r"^\s*include /etc/nginx/mime\.types;\n", ""),
+        (r"^\s*include /etc/nginx/conf\.d/\*\.conf;\n", ""),
+        (
+            r"include /etc/nginx/sites-enabled/\*;",
+            f"client_body_temp_path {folder}/tmp/body;\n    fastcgi_temp_path {folder}/tmp/fastcgi;\n"
+            f"    proxy_temp_path {folder}/tmp/proxy;\n    uwsgi_temp_path {folder}/tmp/uwsgi;\n"
+            f"    scgi_temp_path {folder}/tmp/scgi;\n    include {folder}/site.conf;",
+        ),
+    ]
+    for pattern, value in main_replacements:
+        main, count = re.subn(pattern, value.replace("\\", "\\\\"), main, flags=re.M)
+        assert count, f"{pattern} not found in {PRODUCTION_MAIN.name}"
+    (folder / "nginx.conf").write_text(main)
     with run_nginx(folder, folder / "nginx.conf", [https_port, http_port]):
         yield {"https": https_port, "http": http_port}
 

@@ -83,6 +83,35 @@ print(s.getsockname()[1])
 s.close()'
 }
 
+# notify_raise_nofile: raises this shell's open-file limit (ulimit -n, inherited by what it
+# starts afterwards: nginx, wrk, pytest) towards 65,536: each of 10,000 clients is a descriptor in
+# nginx and in the load generator. The hard limit is raised too where allowed (root with
+# CAP_SYS_RESOURCE); otherwise the soft limit goes up to the hard one, with a warning when that is
+# too low for 10,000 clients.
+notify_raise_nofile() {
+    local want=65536 soft hard
+    soft=$(ulimit -Sn)
+    [[ "$soft" == unlimited ]] && return 0
+    ((soft >= want)) && return 0
+    hard=$(ulimit -Hn)
+    if [[ "$hard" != unlimited ]] && ((hard < want)); then
+        ulimit -Hn "$want" 2>/dev/null || want=$hard
+    fi
+    ulimit -Sn "$want"
+    if ((want < 12000)); then
+        notify_log "warning: open-file limit $want (hard limit): too low for 10,000 concurrent clients"
+    fi
+}
+
+# notify_nofile_ceiling: the open-file limit nginx's master can give its workers without
+# privileges: the hard limit, at most 65,536.
+notify_nofile_ceiling() {
+    local hard
+    hard=$(ulimit -Hn)
+    if [[ "$hard" == unlimited ]] || ((hard > 65536)); then hard=65536; fi
+    printf '%s\n' "$hard"
+}
+
 # notify_start_bg NAME PIDFILE LOGFILE CMD... : starts CMD in its own session (so a Ctrl-C
 # or a closed terminal does not reach it; the scripts stop it explicitly), records its pid.
 # Sets NOTIFY_LAST_PID.
