@@ -10,7 +10,8 @@ BENCH = ROOT / "bench"
 # What each mode runs. `small_events`: events (with attempts) in the database for figure 1;
 # `sweep_deliveries`: due deliveries for figure 3; `history`: events + attempts for figure 5;
 # `retention_per_day`: events (with an attempt each) per simulated day of figure 7;
-# `metrics_requests`: sequential GET /metrics per latency measurement (figure 7).
+# `metrics_requests`: sequential GET /metrics per latency measurement (figure 7);
+# `overload_*`: wrk's connections, seconds and runs of figure 8.
 MODES = {
     "full": dict(
         runs=3,
@@ -26,6 +27,9 @@ MODES = {
         warmup_seconds=2,
         retention_per_day=20_000,
         metrics_requests=300,
+        overload_connections=5000,
+        overload_seconds=10,
+        overload_runs=3,
     ),
     "quick": dict(
         runs=3,
@@ -41,6 +45,9 @@ MODES = {
         warmup_seconds=1,
         retention_per_day=4_000,
         metrics_requests=200,
+        overload_connections=5000,
+        overload_seconds=10,
+        overload_runs=1,
     ),
     "smoke": dict(
         runs=1,
@@ -56,6 +63,9 @@ MODES = {
         warmup_seconds=0,
         retention_per_day=200,
         metrics_requests=50,
+        overload_connections=200,
+        overload_seconds=1,
+        overload_runs=1,
     ),
 }
 
@@ -73,6 +83,7 @@ GOALS = {
     "retention_size_ratio": ("within", 0.1),
     "housekeeping_s": ("<", 1),
     "metrics_history_ratio": (">=", 0.9),
+    "overload_error_ratio": ("==", 0),
 }
 
 # Figure 7's simulated traffic: RETENTION_SIM_DAYS days, NOTIFY_RETENTION_DAYS = RETENTION_DAYS,

@@ -16,7 +16,7 @@ from . import common, loading
 from .common import BenchError, env, loadavg, log
 from .config import GOALS, MODES
 from .context import Bench
-from .figures import latency, read, retention, sweep, write
+from .figures import latency, overload, read, retention, sweep, write
 from .report import cpu_lines, goal_met, machine, summary, table
 
 
@@ -29,6 +29,7 @@ def run(b: Bench, hold: int = 0) -> dict:
     r["read"] = read.figure_read(b, "read")
     r["worker_rss_mib"] = b.worker_rss_mib()
     log(f"worker peak RSS after figure 1: {r['worker_rss_mib']:.1f} MiB")
+    r["overload"] = overload.figure_overload(b)
     r["write"] = write.figure_write(b)
     loading.setup_sweep(b)
     r["sweep"] = sweep.figure_sweep(b, "sweep")
