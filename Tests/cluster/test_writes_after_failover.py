@@ -1,6 +1,9 @@
 """The cluster's writes (scripts/cluster): the latency of an order change with and without the
 synchronous standby, and a quick 503 problem+json when there is no primary at all.
 
+These run after test_failover.py (pytest takes the files in name order, the tests of a file in
+their order): the last one stops both database nodes, and the cluster is shared by the session.
+
 Every process and connection is on 127.0.0.1; each phase is bounded in time."""
 
 from __future__ import annotations
