@@ -3,7 +3,7 @@
  * A C libfcgi + libpq worker doing what notify-fcgi does for
  *   GET /api/v0/checkout/notifications/events?orderId=...   (also /api/v1/events)
  * with the same process model: a master opens the unix socket with FCGX_OpenSocket and the same
- * backlog (1024), pre-forks N workers (one replaced when it dies) that each accept one connection
+ * backlog (4096), pre-forks N workers (one replaced when it dies) that each accept one connection
  * at a time with FCGX_Accept_r, keep one PostgreSQL connection opened on first use, and block
  * SIGTERM while they serve a request. Per request it does the worker's work:
  *   - X-Merchant and `Authorization: Bearer <token>` checked as the Swift Authenticator does: the
@@ -1069,7 +1069,7 @@ int main(int argc, char **argv) {
     }
     unlink(path);
     mode_t previous = umask(0117);
-    int fd = FCGX_OpenSocket(path, 1024);
+    int fd = FCGX_OpenSocket(path, 4096);
     umask(previous);
     if (fd < 0) {
         fprintf(stderr, "cannot open FastCGI socket at %s\n", path);

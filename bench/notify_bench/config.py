@@ -71,9 +71,11 @@ MODES = {
 
 GOALS = {
     "api_read_ratio": (">=", 0.5),
+    "api_read_same_work_ratio": (">=", 0.8),
     "api_write_ratio": (">=", 0.6),
     "sweep_per_s": (">=", 5000),
     "sweep_ratio": (">=", 0.5),
+    "sweep_same_work_ratio": (">=", 0.7),
     "latency_p50_ms": ("<", 20),
     "latency_p99_ms": ("<", 100),
     "history_api_ratio": (">=", 0.9),
@@ -93,7 +95,8 @@ RETENTION_SIM_DAYS = 60
 RETENTION_SIM_OFFSET = 200
 
 MERCHANT = "bench"  # figures 1, 2, 4 and the history
-SWEEP_MERCHANT = "bench-sweep"  # the due deliveries of figures 3 and 5
+SWEEP_MERCHANT = "bench-sweep"  # the due deliveries of figures 3 and 5, over 16 destinations
+SWEEP_ONE_MERCHANT = "bench-sweep-one"  # figure 3's deliveries to one destination
 CHANNEL = "web"
 ORDER_BODY = {
     "reference": "bench-order",
@@ -123,4 +126,6 @@ SALT_HISTORY_EVENT = 7 << 40
 SALT_HISTORY_ORDER = 8 << 40
 SALT_RETENTION_EVENT = 9 << 40
 SALT_RETENTION_ORDER = 10 << 40
+SALT_SWEEP_ONE_EVENT = 11 << 40
+SALT_SWEEP_ONE_ORDER = 12 << 40
 SALT_ATTEMPT = 16 << 40

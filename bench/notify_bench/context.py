@@ -14,7 +14,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from .common import BenchError, env, log, loopback
+from .common import BenchError, env, log, loopback, median_parts
 from .config import BENCH, MERCHANT, MODES
 from .meter import CpuMeter, children_of, read_proc_status
 from .services import Api, Database, LatencyReceiver
@@ -38,7 +38,10 @@ class Bench:
             self.cfg["runs"] = runs
         self.api_url = loopback(env("BENCH_API_URL"))
         self.hello_url = loopback(env("BENCH_HELLO_URL"))
+        self.events_url = loopback(env("BENCH_EVENTS_URL"))
         self.receiver_url = loopback(env("BENCH_RECEIVER_URL"))
+        # The receiver's ports, one destination each (figure 3 spreads its deliveries over them).
+        self.receiver_urls = [loopback(f"http://127.0.0.1:{port}") for port in env("BENCH_RECEIVER_PORTS").split()]
         self.bin = Path(env("BENCH_BIN"))
         self.tmp = Path(env("BENCH_TMP"))
         self.fcgi_pidfile = Path(env("BENCH_FCGI_PIDFILE"))
@@ -55,7 +58,15 @@ class Bench:
         self.children: list[subprocess.Popen] = []
         self.receiver: LatencyReceiver | None = None
         roots = {}
-        for name in ("nginx-api", "nginx-hello", "nginx-receiver", "notify-fcgi", "hello_fcgi"):
+        for name in (
+            "nginx-api",
+            "nginx-hello",
+            "nginx-events",
+            "nginx-receiver",
+            "notify-fcgi",
+            "hello_fcgi",
+            "events_fcgi",
+        ):
             roots[name] = int((self.tmp / "pids" / f"{name}.pid").read_text().split()[0])
         roots["postgres"] = int((self.tmp / "pg" / "data" / "postmaster.pid").read_text().split()[0])
         self.meter = CpuMeter(roots)
@@ -92,6 +103,19 @@ class Bench:
         if proc.returncode != 0:
             raise BenchError(f"notify-sweep exited with {proc.returncode} (log {log_path})")
         return elapsed, usage.ru_maxrss
+
+    def run_sweep_curl(self, timeout: float) -> dict:
+        """Runs bench/sweep_curl (the sweep's same-work baseline, built by scripts/bench) until nothing
+        is due, with the application's claim, lock and complete statements. Returns its summary line."""
+        sql = self.tmp / "sql"
+        args = [str(self.tmp / "bin" / "sweep_curl")] + [
+            str(sql / f"{name}.sql") for name in ("deliveries_claim", "destinations_lock", "deliveries_complete")
+        ]
+        with open(self.tmp / "logs" / "sweep_curl.log", "ab") as log_file:
+            done = subprocess.run(args, stdout=subprocess.PIPE, stderr=log_file, timeout=timeout)
+        if done.returncode != 0:
+            raise BenchError(f"sweep_curl exited with {done.returncode} (log {self.tmp / 'logs' / 'sweep_curl.log'})")
+        return json.loads(done.stdout.decode().strip().splitlines()[-1])
 
     def wrk(self, url: str, seconds: int, *script_args: str) -> dict:
         args = [
@@ -178,12 +202,14 @@ class Bench:
 
     def metrics_latency(self, label: str) -> float:
         """Median milliseconds of `metrics_requests` sequential GET /metrics (one keep-alive connection
-        to nginx), after 10 unmeasured ones, once the database is settled."""
+        to nginx), after 10 unmeasured ones, once the database is settled. The CPU per request goes to
+        results["metrics_cpu_us"][label]."""
         self.settle()
         parts = urllib.parse.urlsplit(self.api_url)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
         times = []
-        try:
+
+        def requests() -> None:
             for index in range(10 + self.cfg["metrics_requests"]):
                 started = time.perf_counter()
                 conn.request("GET", "/metrics")
@@ -193,8 +219,14 @@ class Bench:
                     raise BenchError(f"GET /metrics: {response.status} {body[:200]!r}")
                 if index >= 10:
                     times.append((time.perf_counter() - started) * 1000)
+
+        try:
+            _, cpu = self.meter.measure(requests)
         finally:
             conn.close()
+        parts = {"nginx": "nginx-api", "notify-fcgi": "notify-fcgi", "postgres": "postgres"}
+        ops = 10 + self.cfg["metrics_requests"]
+        self.results.setdefault("metrics_cpu_us", {})[label] = median_parts([self.per_op(cpu, ops, parts)])
         median = statistics.median(times)
         log(f"GET /metrics on the {label}: median {median:.2f} ms over {len(times)} requests")
         return median
@@ -207,6 +239,7 @@ class Bench:
         lines = {
             "BENCH_API_URL": self.api_url,
             "BENCH_HELLO_URL": self.hello_url,
+            "BENCH_EVENTS_URL": self.events_url,
             "BENCH_RECEIVER_URL": self.receiver_url,
             "BENCH_MERCHANT": MERCHANT,
             "BENCH_TOKEN": self.token,

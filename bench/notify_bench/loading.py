@@ -22,8 +22,11 @@ from .config import (
     SALT_SMALL_EVENT,
     SALT_SMALL_ORDER,
     SALT_SWEEP_EVENT,
+    SALT_SWEEP_ONE_EVENT,
+    SALT_SWEEP_ONE_ORDER,
     SALT_SWEEP_ORDER,
     SWEEP_MERCHANT,
+    SWEEP_ONE_MERCHANT,
 )
 from .context import Bench
 from .services import Api, LatencyReceiver
@@ -34,6 +37,7 @@ def setup(b: Bench) -> None:
     created = b.notifyctl("merchant", "create", MERCHANT)
     b.token = created["token"]
     b.notifyctl("merchant", "create", SWEEP_MERCHANT)
+    b.notifyctl("merchant", "create", SWEEP_ONE_MERCHANT)
     b.db.psql((BENCH / "setup.sql").read_text(encoding="utf-8"))
     b.api = Api(b.api_url, MERCHANT, b.token)
     b.results["metrics_empty_ms"] = b.metrics_latency("empty database")
@@ -221,19 +225,38 @@ def load_events(
 
 
 def setup_sweep(b: Bench) -> None:
+    """Figure 3's due deliveries, spread evenly over the receiver's ports (one destination each), and
+    as many to one destination for another merchant; only the first set is left due."""
     started = time.monotonic()
+    n, ports = b.cfg["sweep_deliveries"], len(b.receiver_urls)
+    for index, url in enumerate(b.receiver_urls):
+        share = n // ports + (1 if index < n % ports else 0)
+        load_events(
+            b,
+            f"due (destination {index + 1} of {ports})",
+            count=share,
+            merchant=SWEEP_MERCHANT,
+            salt=SALT_SWEEP_EVENT + index * n,
+            order_salt=SALT_SWEEP_ORDER + index * n,
+            days_ago=0.01,
+            delivered=False,
+            payload="t.payload",
+            url=f"{url}/hook",
+            quiet=index > 0,
+        )
     load_events(
         b,
-        "due",
-        count=b.cfg["sweep_deliveries"],
-        merchant=SWEEP_MERCHANT,
-        salt=SALT_SWEEP_EVENT,
-        order_salt=SALT_SWEEP_ORDER,
+        "due (one destination)",
+        count=n,
+        merchant=SWEEP_ONE_MERCHANT,
+        salt=SALT_SWEEP_ONE_EVENT,
+        order_salt=SALT_SWEEP_ONE_ORDER,
         days_ago=0.01,
         delivered=False,
         payload="t.payload",
         url=f"{b.receiver_url}/hook",
     )
+    b.db.psql("DELETE FROM deliveries WHERE merchant = :'m'", m=SWEEP_ONE_MERCHANT)
     b.db.psql("CHECKPOINT", timeout=600)  # as after the history load (figure 5)
     b.timings["load_due_s"] = time.monotonic() - started
 

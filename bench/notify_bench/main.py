@@ -16,8 +16,9 @@ from . import common, loading
 from .common import BenchError, env, loadavg, log
 from .config import GOALS, MODES
 from .context import Bench
+from .cpu_report import cpu_lines
 from .figures import latency, overload, read, retention, sweep, write
-from .report import cpu_lines, goal_met, machine, summary, table
+from .report import goal_met, machine, summary, table
 
 
 def run(b: Bench, hold: int = 0) -> dict:
@@ -33,6 +34,7 @@ def run(b: Bench, hold: int = 0) -> dict:
     r["write"] = write.figure_write(b)
     loading.setup_sweep(b)
     r["sweep"] = sweep.figure_sweep(b, "sweep")
+    r["sweep_one"] = sweep.figure_sweep_one_destination(b)
     r["latency"] = latency.figure_latency(b)
     loading.load_history(b)
     r["read_history"] = read.figure_read(b, "read (history)")
@@ -40,7 +42,7 @@ def run(b: Bench, hold: int = 0) -> dict:
     # The sweep just emptied the queue; its dead rows are the queue's cost, not the history's, and
     # autovacuum takes them: vacuum it as before each sweep run.
     b.db.psql("VACUUM (ANALYZE) deliveries", timeout=600)
-    r["metrics_history_ms"] = b.metrics_latency(f"{b.cfg['history']:,} events of history")
+    r["metrics_history_ms"] = b.metrics_latency("history")
     r["housekeeping"] = retention.figure_housekeeping(b)
     r["retention"] = retention.figure_retention(b)
     r["worker_rss_mib_end"] = b.worker_rss_mib()

@@ -1,5 +1,5 @@
-"""The report: the summary (the figures of the `bench: {json}` line), the CPU lines, the table with
-the goals, and the machine it ran on."""
+"""The report: the summary (the figures of the `bench: {json}` line), the table with the goals, and
+the machine it ran on (the CPU lines are in cpu_report)."""
 
 from __future__ import annotations
 
@@ -14,21 +14,28 @@ def summary(r: dict, cfg: dict) -> dict:
         "api_read_rps": r["read"]["api"]["median"],
         "api_read_ratio": r["read"]["ratio"]["median"],
         "hello_rps": r["read"]["hello"]["median"],
+        "api_read_same_work_ratio": r["read"]["same_work_ratio"]["median"],
+        "same_work_read_rps": r["read"]["same_work"]["median"],
         "api_write_per_s": r["write"]["api"]["median"],
         "api_write_ratio": r["write"]["ratio"]["median"],
         "pgbench_write_tps": r["write"]["pgbench"]["median"],
         "sweep_per_s": r["sweep"]["sweep"]["median"],
         "sweep_ratio": r["sweep"]["ratio"]["median"],
         "pgbench_sweep_per_s": r["sweep"]["pgbench"]["median"],
+        "sweep_same_work_ratio": r["sweep"]["same_work_ratio"]["median"],
+        "same_work_sweep_per_s": r["sweep"]["same_work"]["median"],
+        "sweep_one_destination_per_s": r["sweep_one"]["sweep"]["median"],
         "latency_p50_ms": r["latency"]["p50"]["median"],
         "latency_p99_ms": r["latency"]["p99"]["median"],
         "latency_max_ms": r["latency"]["max"],
         "history_api_rps": r["read_history"]["api"]["median"],
         "history_api_ratio": r["read_history"]["api"]["median"] / r["read"]["api"]["median"],
         "history_api_ratio_vs_hello": r["read_history"]["ratio"]["median"] / r["read"]["ratio"]["median"],
+        "history_api_same_work_ratio": r["read_history"]["same_work_ratio"]["median"],
         "history_sweep_per_s": r["sweep_history"]["sweep"]["median"],
         "history_sweep_ratio": r["sweep_history"]["sweep"]["median"] / r["sweep"]["sweep"]["median"],
         "history_pgbench_sweep_ratio": r["sweep_history"]["pgbench"]["median"] / r["sweep"]["pgbench"]["median"],
+        "history_sweep_same_work_ratio": r["sweep_history"]["same_work_ratio"]["median"],
         "worker_rss_mib": r["worker_rss_mib"],
         "sweep_rss_mib": r["sweep"]["rss_mib"]["max"],
         "retention_size_ratio": r["retention"]["ratio"],
@@ -45,41 +52,6 @@ def summary(r: dict, cfg: dict) -> dict:
         "overload_cpu_us_per_answer": r["overload"]["cpu_us"].get("total", 0.0),
     }
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items()}
-
-
-def cpu_lines(r: dict) -> tuple[list[str], dict]:
-    """The CPU cost per operation of each figure and its baseline, and the ratio of the two (the
-    baseline's cost over the figure's): what the throughput ratio approaches on an idle machine."""
-
-    def parts(x: dict) -> str:
-        return " + ".join(f"{k} {v:,.0f}" for k, v in x.items() if k != "total") + f" = {x['total']:,.0f}"
-
-    rows = [
-        ("1 API read, per request", r["read"]["api_cpu_us"], "hello world", r["read"]["hello_cpu_us"], "api_read"),
-        ("2 API write, per change", r["write"]["api_cpu_us"], "pgbench", r["write"]["pgbench_cpu_us"], "api_write"),
-        ("3 sweep, per delivery", r["sweep"]["sweep_cpu_us"], "pgbench", r["sweep"]["pgbench_cpu_us"], "sweep"),
-        (
-            "5 API read (history)",
-            r["read_history"]["api_cpu_us"],
-            "hello world",
-            r["read_history"]["hello_cpu_us"],
-            "history_api_read",
-        ),
-        (
-            "5 sweep (history)",
-            r["sweep_history"]["sweep_cpu_us"],
-            "pgbench",
-            r["sweep_history"]["pgbench_cpu_us"],
-            "history_sweep",
-        ),
-    ]
-    lines, data = [], {}
-    width = max(len(row[0]) for row in rows)
-    for label, mine, base_name, base, key in rows:
-        ratio = base["total"] / mine["total"] if mine.get("total") else 0.0
-        lines.append(f"  {label:<{width}}  {parts(mine)}   |  {base_name}: {parts(base)}   ->  {ratio:.2f}")
-        data[key] = {"figure": mine, "baseline": base, "cpu_ratio": round(ratio, 3)}
-    return lines, data
 
 
 def goal_text(key: str) -> str:
@@ -121,6 +93,15 @@ def table(r: dict, s: dict, cfg: dict, mode: str) -> list[str]:
     )
     rows.append(
         (
+            "1 same work in C (events_fcgi), req/s",
+            *mmm(r["read"]["same_work"]),
+            "API " + fmt(r["read"]["api"]["median"]),
+            fmt(s["api_read_same_work_ratio"], 2),
+            ["api_read_same_work_ratio"],
+        )
+    )
+    rows.append(
+        (
             "2 API write, changes/s (wrk -t2 -c32)",
             *mmm(r["write"]["api"]),
             "pgbench " + fmt(r["write"]["pgbench"]["median"]),
@@ -130,13 +111,23 @@ def table(r: dict, s: dict, cfg: dict, mode: str) -> list[str]:
     )
     rows.append(
         (
-            f"3 sweep, deliveries/s ({cfg['sweep_deliveries']:,} due, 204)",
+            f"3 sweep, deliveries/s ({cfg['sweep_deliveries']:,} due, 16 destinations, 204)",
             *mmm(r["sweep"]["sweep"]),
             "pgbench " + fmt(r["sweep"]["pgbench"]["median"]),
             fmt(r["sweep"]["ratio"]["median"], 2),
             ["sweep_per_s", "sweep_ratio"],
         )
     )
+    rows.append(
+        (
+            "3 same work in C (sweep_curl), deliveries/s",
+            *mmm(r["sweep"]["same_work"]),
+            "sweep " + fmt(r["sweep"]["sweep"]["median"]),
+            fmt(s["sweep_same_work_ratio"], 2),
+            ["sweep_same_work_ratio"],
+        )
+    )
+    rows.append(("3 sweep to one destination, deliveries/s", *mmm(r["sweep_one"]["sweep"]), "", "", []))
     rows.append(
         (
             f"4 latency p50, ms ({cfg['latency_changes']:,} changes at {cfg['latency_rate']}/s)",

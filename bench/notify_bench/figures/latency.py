@@ -6,9 +6,10 @@ from __future__ import annotations
 import subprocess
 import time
 
-from ..common import BenchError, loadavg, log, median_min_max, percentile
+from ..common import BenchError, loadavg, log, median_min_max, median_parts, percentile
 from ..config import MERCHANT
 from ..context import Bench
+from ..meter import CpuMeter
 from ..services import Api
 
 
@@ -67,7 +68,12 @@ def figure_latency(b: Bench) -> dict:
             key, _ = change()
             wait_for([key], 5)
         n, rate = b.cfg["latency_changes"], b.cfg["latency_rate"]
-        for run in range(b.cfg["runs"]):
+        # CPU per change, from the request to the delivery: the API's side and the sweep's (this
+        # process, the client and the receiver, is not counted).
+        meter = CpuMeter({**b.meter.roots, "notify-sweep": sweep.pid})
+        cpu = []
+
+        def send_all() -> list[tuple[tuple[str, str], float]]:
             sent: list[tuple[tuple[str, str], float]] = []
             start = time.perf_counter()
             for i in range(n):
@@ -76,6 +82,22 @@ def figure_latency(b: Bench) -> dict:
                     time.sleep(pause)
                 sent.append(change())
             wait_for([k for k, _ in sent], 15)
+            return sent
+
+        for run in range(b.cfg["runs"]):
+            sent, used = meter.measure(send_all)
+            cpu.append(
+                b.per_op(
+                    used,
+                    n,
+                    {
+                        "nginx": "nginx-api",
+                        "notify-fcgi": "notify-fcgi",
+                        "notify-sweep": "notify-sweep",
+                        "postgres": "postgres",
+                    },
+                )
+            )
             with arrived:
                 latencies = sorted((arrivals[k] - t) * 1000 for k, t in sent if k in arrivals)
             lost = n - len(latencies)
@@ -107,4 +129,5 @@ def figure_latency(b: Bench) -> dict:
         "p50": median_min_max([r["p50"] for r in runs]),
         "p99": median_min_max([r["p99"] for r in runs]),
         "max": max(r["max"] for r in runs),
+        "cpu_us": median_parts(cpu),
     }

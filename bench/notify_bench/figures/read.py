@@ -1,11 +1,43 @@
-"""Figure 1 (and 5): API read, GET events?orderId= with wrk, beside a C libfcgi hello world
-behind the same nginx config."""
+"""Figure 1 (and 5): API read, GET events?orderId= with wrk, beside a C libfcgi hello world and
+beside bench/events_fcgi.c, a C worker doing the same work (the same token and page statements,
+a byte-identical response), each behind the same nginx config."""
 
 from __future__ import annotations
+
+import http.client
+import urllib.parse
 
 from ..common import BenchError, loadavg, log, median_min_max, median_parts
 from ..config import MERCHANT
 from ..context import Bench
+
+
+def raw_get(base: str, path: str, token: str) -> tuple[int, str, bytes]:
+    """GET path with the API's auth headers: status, Content-Type and the body's bytes."""
+    parts = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
+    try:
+        conn.request("GET", path, headers={"X-Merchant": MERCHANT, "Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        return response.status, response.getheader("Content-Type") or "", response.read()
+    finally:
+        conn.close()
+
+
+def check_same_response(b: Bench, path: str) -> int:
+    """The same-work baseline must answer exactly as the API does: status, Content-Type and body
+    bytes. Returns the body's size."""
+    api = raw_get(b.api_url, path, b.token)
+    same = raw_get(b.events_url, path, b.token)
+    if api != same:
+        at = next((i for i, (x, y) in enumerate(zip(api[2], same[2], strict=False)) if x != y), None)
+        at = min(len(api[2]), len(same[2])) if at is None else at
+        raise BenchError(
+            f"events_fcgi answers differently from the API: {api[:2]} vs {same[:2]}, bodies of "
+            f"{len(api[2])} and {len(same[2])} bytes differ from byte {at}: "
+            f"{api[2][max(0, at - 60) : at + 60]!r} vs {same[2][max(0, at - 60) : at + 60]!r}"
+        )
+    return len(api[2])
 
 
 def figure_read(b: Bench, label: str) -> dict:
@@ -13,20 +45,31 @@ def figure_read(b: Bench, label: str) -> dict:
     page = b.api.expect(200, "GET", path)
     if page["pagination"]["totalSize"] != 10 or len(page["data"]) != 10:
         raise BenchError(f"the read order should have 10 events: {page['pagination']}")
+    size = check_same_response(b, path)
+    log(f"{label}: events_fcgi answers byte for byte as the API ({size:,} bytes)")
     args = ("get", MERCHANT, b.token, path)
     seconds, warmup = b.cfg["wrk_seconds"], b.cfg["warmup_seconds"]
     if warmup:
-        b.wrk(b.hello_url, warmup, *args)
-        b.wrk(b.api_url, warmup, *args)
-    api, hello, ratios, api_cpu, hello_cpu = [], [], [], [], []
+        for url in (b.hello_url, b.events_url, b.api_url):
+            b.wrk(url, warmup, *args)
+    api, hello, same, ratios, same_ratios = [], [], [], [], []
+    api_cpu, hello_cpu, same_cpu = [], [], []
     for run in range(b.cfg["runs"]):
         h, hc = b.meter.measure(lambda: b.wrk(b.hello_url, seconds, *args))
+        e, ec = b.meter.measure(lambda: b.wrk(b.events_url, seconds, *args))
         a, ac = b.meter.measure(lambda: b.wrk(b.api_url, seconds, *args))
         hello_cpu.append(
             b.per_op(
                 hc,
                 h["requests"],
                 {"nginx": "nginx-hello", "hello_fcgi": "hello_fcgi", "postgres": "postgres", "wrk": "client"},
+            )
+        )
+        same_cpu.append(
+            b.per_op(
+                ec,
+                e["requests"],
+                {"nginx": "nginx-events", "events_fcgi": "events_fcgi", "postgres": "postgres", "wrk": "client"},
             )
         )
         api_cpu.append(
@@ -36,20 +79,26 @@ def figure_read(b: Bench, label: str) -> dict:
                 {"nginx": "nginx-api", "notify-fcgi": "notify-fcgi", "postgres": "postgres", "wrk": "client"},
             )
         )
-        for name, r in (("hello world", h), ("API", a)):
+        for name, r in (("hello world", h), ("same-work C", e), ("API", a)):
             if r["errors"]:
                 raise BenchError(f"{label}: {name} run had errors: {r}")
         api.append(a["rps"])
         hello.append(h["rps"])
+        same.append(e["rps"])
         ratios.append(a["rps"] / h["rps"])
+        same_ratios.append(a["rps"] / e["rps"])
         log(
             f"{label} run {run + 1}: API {a['rps']:.0f} req/s (p99 {a['latency_p99_us'] / 1000:.1f} ms), "
-            f"hello world {h['rps']:.0f} req/s, ratio {ratios[-1]:.3f}   [load {loadavg()}]"
+            f"hello world {h['rps']:.0f} req/s, ratio {ratios[-1]:.3f}; same-work C {e['rps']:.0f} req/s, "
+            f"ratio {same_ratios[-1]:.3f}   [load {loadavg()}]"
         )
     return {
         "api": median_min_max(api),
         "hello": median_min_max(hello),
+        "same_work": median_min_max(same),
         "ratio": median_min_max(ratios),
+        "same_work_ratio": median_min_max(same_ratios),
         "api_cpu_us": median_parts(api_cpu),
         "hello_cpu_us": median_parts(hello_cpu),
+        "same_work_cpu_us": median_parts(same_cpu),
     }

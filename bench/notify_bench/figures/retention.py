@@ -9,7 +9,7 @@ import statistics
 import subprocess
 import time
 
-from ..common import BenchError, log
+from ..common import BenchError, log, median_parts
 from ..config import (
     MERCHANT,
     RETENTION_DAYS,
@@ -32,8 +32,10 @@ def figure_housekeeping(b: Bench) -> dict:
     events_before = int(b.db.value("SELECT reltuples::bigint FROM pg_class WHERE relname = 'events'"))
     environment = dict(os.environ, NOTIFY_RETENTION_DAYS=str(RETENTION_DAYS), NOTIFY_PARTITIONS_AHEAD="8")
     started = time.monotonic()
-    done = subprocess.run(
-        [str(b.bin / "notifyctl"), "housekeeping"], env=environment, capture_output=True, text=True, timeout=120
+    done, cpu = b.meter.measure(
+        lambda: subprocess.run(
+            [str(b.bin / "notifyctl"), "housekeeping"], env=environment, capture_output=True, text=True, timeout=120
+        )
     )
     seconds = time.monotonic() - started
     if done.returncode != 0:
@@ -46,7 +48,12 @@ def figure_housekeeping(b: Bench) -> dict:
         f"(dropped {report['droppedDays']} day(s), created {report['createdDays']}; "
         f"events estimate before {events_before:,})"
     )
-    return {"seconds": seconds, "dropped_days": report["droppedDays"], "created_days": report["createdDays"]}
+    return {
+        "seconds": seconds,
+        "dropped_days": report["droppedDays"],
+        "created_days": report["createdDays"],
+        "cpu_us": median_parts([b.per_op(cpu, 1, {"notifyctl": "client", "postgres": "postgres"})]),
+    }
 
 
 def figure_retention(b: Bench) -> dict:

@@ -1,5 +1,7 @@
-"""Figure 3 (and 5): sweep throughput, due deliveries to an nginx location answering 204, beside
-pgbench running the sweep's claim and complete statements."""
+"""Figure 3 (and 5): sweep throughput, due deliveries spread over 16 destinations (16 ports of an
+nginx answering 204), beside bench/sweep_curl.c (the same work in C: the sweep's claim, signed
+deliveries with libcurl multi under the same limits, the sweep's write-back) and beside pgbench
+running the claim and complete statements; and the sweep to one destination."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import re
 from pathlib import Path
 
 from ..common import BenchError, loadavg, log, median_min_max, median_parts
-from ..config import ROOT, SWEEP_MERCHANT
+from ..config import ROOT, SWEEP_MERCHANT, SWEEP_ONE_MERCHANT
 from ..context import Bench
 from ..statements import bind, claim_as_cte, swift_statements
 
@@ -86,9 +88,9 @@ def sweep_pgbench_script(b: Bench) -> Path:
     return path
 
 
-def reset_due(b: Bench) -> None:
-    """Makes figure 3's deliveries due again, as they were before a run (a finished delivery left the
-    queue: it is queued again), and vacuums the queue."""
+def reset_due(b: Bench, merchant: str = SWEEP_MERCHANT) -> None:
+    """Makes the merchant's deliveries (figure 3's, or the one destination's) due again, as they were
+    before a run (a finished delivery left the queue: it is queued again), and vacuums the queue."""
     b.db.psql(
         """
         SET synchronous_commit = off;
@@ -100,7 +102,7 @@ def reset_due(b: Bench) -> None:
         VACUUM (ANALYZE) deliveries;
         VACUUM events;
         """,
-        m=SWEEP_MERCHANT,
+        m=merchant,
         timeout=600,
     )
     due = int(b.db.value("SELECT count(*) FROM deliveries WHERE due_at IS NOT NULL"))
@@ -108,54 +110,86 @@ def reset_due(b: Bench) -> None:
         raise BenchError(f"expected {b.cfg['sweep_deliveries']} due deliveries, found {due}")
 
 
-def check_swept(b: Bench, what: str) -> None:
+def check_swept(b: Bench, what: str, merchant: str, since: str) -> None:
+    """Every due delivery was made and recorded as succeeded with the receiver's 204."""
     left = int(b.db.value("SELECT count(*) FROM deliveries WHERE due_at IS NOT NULL"))
     if left:
         raise BenchError(f"{what}: {left} deliveries still due after the run")
+    n = b.cfg["sweep_deliveries"]
+    recorded = int(
+        b.db.value(
+            "SELECT count(*) FROM events WHERE merchant = :'m' AND status = 'succeeded' AND last_status_code = 204"
+            " AND last_attempt_at >= :'since'",
+            m=merchant,
+            since=since,
+        )
+    )
+    if recorded != n:
+        raise BenchError(f"{what}: {recorded} of {n} deliveries recorded as succeeded with a 204")
+
+
+def timed_sweep(b: Bench, what: str, merchant: str = SWEEP_MERCHANT) -> tuple[float, float, dict]:
+    """One notify-sweep run over the merchant's due deliveries: (seconds, peak RSS MiB, CPU)."""
+    reset_due(b, merchant)
+    since = b.db.value("SELECT now()")
+    (seconds, peak_kib), cpu = b.meter.measure(lambda: b.run_sweep_once(timeout=300))
+    check_swept(b, what, merchant, since)
+    return seconds, peak_kib / 1024, cpu
 
 
 def figure_sweep(b: Bench, label: str) -> dict:
     n = b.cfg["sweep_deliveries"]
     script = sweep_pgbench_script(b)
-    sweep, base, ratios, rss, sweep_cpu, base_cpu = [], [], [], [], [], []
+    sweep, same, base, ratios, same_ratios, rss, sweep_cpu, same_cpu, base_cpu = ([] for _ in range(9))
+    receiver = {"postgres": "postgres", "receiver": "nginx-receiver"}
     for run in range(b.cfg["runs"]):
+        seconds, peak_mib, sc = timed_sweep(b, f"{label} sweep run")
         reset_due(b)
         since = b.db.value("SELECT now()")
-        (seconds, peak_kib), sc = b.meter.measure(lambda: b.run_sweep_once(timeout=300))
-        check_swept(b, f"{label} sweep run")
-        recorded = int(
-            b.db.value(
-                "SELECT count(*) FROM events WHERE merchant = :'m' AND status = 'succeeded' AND last_status_code = 204"
-                " AND last_attempt_at >= :'since'",
-                m=SWEEP_MERCHANT,
-                since=since,
-            )
-        )
-        if recorded != n:
-            raise BenchError(f"{label}: {recorded} of {n} deliveries recorded as succeeded with a 204")
+        c, cc = b.meter.measure(lambda: b.run_sweep_curl(timeout=300))
+        check_swept(b, f"{label} sweep_curl run", SWEEP_MERCHANT, since)
         reset_due(b)
         p, pc = b.meter.measure(lambda: b.pgbench(script, 1, ["-t", str(math.ceil(n / 100))], timeout=600))
-        sweep_cpu.append(
-            b.per_op(sc, n, {"notify-sweep": "client", "postgres": "postgres", "receiver": "nginx-receiver"})
-        )
+        left = int(b.db.value("SELECT count(*) FROM deliveries WHERE due_at IS NOT NULL"))
+        if left:
+            raise BenchError(f"{label} pgbench run: {left} deliveries still due after the run")
+        sweep_cpu.append(b.per_op(sc, n, {"notify-sweep": "client", **receiver}))
+        same_cpu.append(b.per_op(cc, n, {"sweep_curl": "client", **receiver}))
         base_cpu.append(b.per_op(pc, n, {"postgres": "postgres", "pgbench": "client"}))
-        check_swept(b, f"{label} pgbench run")
-        per_s = n / seconds
-        base_per_s = p["tps"] * 100
+        per_s, same_per_s, base_per_s = n / seconds, n / c["seconds"], p["tps"] * 100
         sweep.append(per_s)
+        same.append(same_per_s)
         base.append(base_per_s)
         ratios.append(per_s / base_per_s)
-        rss.append(peak_kib / 1024)
+        same_ratios.append(per_s / same_per_s)
+        rss.append(peak_mib)
         log(
-            f"{label} run {run + 1}: sweep {per_s:.0f} deliveries/s ({seconds:.1f} s, peak RSS "
-            f"{peak_kib / 1024:.1f} MiB), pgbench claim+complete {base_per_s:.0f}/s, ratio {ratios[-1]:.3f}"
-            f"   [load {loadavg()}]"
+            f"{label} run {run + 1}: sweep {per_s:.0f} deliveries/s ({seconds:.1f} s, peak RSS {peak_mib:.1f} MiB), "
+            f"same-work C {same_per_s:.0f}/s, ratio {same_ratios[-1]:.3f}; pgbench claim+complete "
+            f"{base_per_s:.0f}/s, ratio {ratios[-1]:.3f}   [load {loadavg()}]"
         )
     return {
         "sweep": median_min_max(sweep),
+        "same_work": median_min_max(same),
         "pgbench": median_min_max(base),
         "ratio": median_min_max(ratios),
+        "same_work_ratio": median_min_max(same_ratios),
         "rss_mib": median_min_max(rss),
         "sweep_cpu_us": median_parts(sweep_cpu),
+        "same_work_cpu_us": median_parts(same_cpu),
         "pgbench_cpu_us": median_parts(base_cpu),
     }
+
+
+def figure_sweep_one_destination(b: Bench) -> dict:
+    """The sweep with every delivery to one destination (one receiver port): the per-destination
+    limits then bound it, as they bound a merchant with a single receiver."""
+    n = b.cfg["sweep_deliveries"]
+    sweep, rss, cpu = [], [], []
+    for run in range(b.cfg["runs"]):
+        seconds, peak_mib, sc = timed_sweep(b, "sweep (one destination)", SWEEP_ONE_MERCHANT)
+        cpu.append(b.per_op(sc, n, {"notify-sweep": "client", "postgres": "postgres", "receiver": "nginx-receiver"}))
+        sweep.append(n / seconds)
+        rss.append(peak_mib)
+        log(f"sweep to one destination run {run + 1}: {n / seconds:.0f} deliveries/s   [load {loadavg()}]")
+    return {"sweep": median_min_max(sweep), "rss_mib": median_min_max(rss), "sweep_cpu_us": median_parts(cpu)}
