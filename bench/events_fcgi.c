@@ -9,24 +9,28 @@
  *   - X-Merchant and `Authorization: Bearer <token>` checked as the Swift Authenticator does: the
  *     token's shape, its SHA-256 (hex) looked up with the application's own token statement
  *     (owner, revoked, failed authentications of the client address in the current minute);
- *   - the application's events page statement (filter orderId), prepared once per connection,
- *     with the same parameters (merchant, orderId, limit, offset) and text results;
+ *   - the application's events page statement (filter orderId), prepared once per connection
+ *     with the same parameters and text results; when that statement checks the token itself
+ *     (it takes 8 parameters: merchant, order id, limit, offset, token hash, failure bucket,
+ *     window, failure quota, and returns each event as JSON text around its URL), the token
+ *     statement is not run, as the Swift worker then saves that round trip too;
  *   - the response written as notify-fcgi writes it: status line, Content-Type, X-Request-Id,
- *     and the body byte for byte (object keys sorted by their UTF-8 bytes, no whitespace, the
- *     attempts of each event re-serialized from PostgreSQL's JSON, secret request-header values
- *     and secret query values of the URL shown as ***);
+ *     and the body byte for byte (object keys sorted by their UTF-8 bytes, no whitespace, events
+ *     rendered from their columns or passed through as PostgreSQL rendered them, the attempts
+ *     re-serialized from PostgreSQL's JSON, secret request-header values and secret query values
+ *     of the URL shown as ***);
  *   - one JSON log line per request on stderr, as the Swift worker logs at level info.
- * The SQL is not copied here: scripts/bench passes the text of the two statements (from the
- * application's statement catalog) in files, so the baseline runs whatever the application runs.
- * It is a baseline, not a second implementation: other paths and other filters are not served
- * alike, and a failed authentication is refused without being counted.
+ * The SQL is not copied here: scripts/bench passes the text of the statements (`notifyctl sql
+ * NAME`) in files, so the baseline runs whatever the application runs. It is a baseline, not a
+ * second implementation: other paths and other filters are not served alike, a failed
+ * authentication is refused without being counted, and problem bodies are not the API's.
  *
- *   cc -O2 -o events_fcgi bench/events_fcgi.c -lfcgi -lpq -lcrypto
+ *   cc -O2 -o events_fcgi bench/events_fcgi.c -lfcgi -lpq -lcrypto -lm
  *   NOTIFY_DATABASE_URL=... events_fcgi SOCKET_PATH WORKERS TOKEN_SQL_FILE PAGE_SQL_FILE [COUNT_SQL_FILE]
  *
  * TOKEN_SQL_FILE: parameters ($1 token hash, $2 failure bucket, $3 window start), columns
  * merchant, revoked, failures. PAGE_SQL_FILE: parameters ($1 merchant, $2 order id, $3 limit,
- * $4 offset), one row per event with the columns of EventStatements.columns and `total`.
+ * $4 offset[, $5..$8 as above]), rows with the columns of EventStatements and `total`.
  * COUNT_SQL_FILE ($1 merchant, $2 order id): the total of a page past the end.
  */
 #include <ctype.h>
@@ -722,6 +726,95 @@ static const char *const event_columns[] = {
 #define EVENT_COLUMNS (int)(sizeof event_columns / sizeof *event_columns)
 
 /* Answers one request into `body`; returns the status (a problem fills `problem`). */
+/* Whether the page statement checks the token itself (the application's statement takes the
+ * token's hash, failure bucket, window and quota as $5..$8, and returns token_merchant, revoked,
+ * failures on every row, with each event as `head`, `request_url` and `tail` JSON text), or
+ * leaves it to the token statement (4 parameters, one event's columns a row). Learnt from the
+ * prepared statement's parameter count. */
+static int page_checks_token;
+
+static int prepare_page(void) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!connect_database()) return 0;
+        if (prepared_page) return 1;
+        PGresult *done = PQprepare(connection, page_statement.name, page_statement.sql, 0, NULL);
+        int ok = PQresultStatus(done) == PGRES_COMMAND_OK;
+        if (!ok) fprintf(stderr, "events_fcgi: prepare %s: %s", page_statement.name, PQresultErrorMessage(done));
+        PQclear(done);
+        if (!ok) {
+            if (PQstatus(connection) != CONNECTION_OK) continue;
+            return 0;
+        }
+        PGresult *described = PQdescribePrepared(connection, page_statement.name);
+        page_statement.params = PQnparams(described);
+        PQclear(described);
+        page_checks_token = page_statement.params >= 8;
+        prepared_page = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Authenticator.verify: the owner of the token (`known`, its merchant, `revoked`) and the client's
+ * failures in this window; 0 when the request may go on, else the status of the refusal. */
+static int verify(PGresult *r, const char *merchant, Problem *problem) {
+    int failures = 0, known = 0, revoked = 0, same = 0;
+    if (PQntuples(r) > 0) {
+        int f = PQfnumber(r, "failures"), rv = PQfnumber(r, "revoked");
+        int m = PQfnumber(r, "token_merchant") >= 0 ? PQfnumber(r, "token_merchant") : PQfnumber(r, "merchant");
+        if (f >= 0 && !PQgetisnull(r, 0, f)) failures = atoi(PQgetvalue(r, 0, f));
+        if (m >= 0 && !PQgetisnull(r, 0, m)) {
+            known = 1;
+            same = strcmp(PQgetvalue(r, 0, m), merchant) == 0;
+            revoked = rv >= 0 && PQgetvalue(r, 0, rv)[0] == 't';
+        }
+    }
+    if (failures >= auth_failure_limit) {
+        *problem = (Problem){429, "Too Many Requests", "too many failed authentications from this address", NULL,
+                             "Retry-After: 60"};
+        return 429;
+    }
+    if (!known || revoked) {
+        *problem = (Problem){401, "Unauthorized",
+                             known ? "the bearer token has been revoked" : "the bearer token is unknown", NULL,
+                             "WWW-Authenticate: Bearer"};
+        return 401;
+    }
+    if (!same) {
+        *problem = (Problem){403, "Forbidden", "the bearer token does not belong to this merchant", NULL, NULL};
+        return 403;
+    }
+    return 0;
+}
+
+static const Problem unavailable = {503, "Service Unavailable", "the database is not available", NULL,
+                                    "Retry-After: 1"};
+
+/* The events of a page as the application renders them: one event's columns a row (rendered
+ * here), or its JSON text around the URL (`head`, `request_url`, `tail`; the URL redacted here). */
+static int put_events(Buf *body, PGresult *page, long long *total) {
+    int rows = PQntuples(page), size = 0;
+    int total_column = PQfnumber(page, "total"), head = PQfnumber(page, "head");
+    int url = PQfnumber(page, "request_url"), tail = PQfnumber(page, "tail");
+    int col[EVENT_COLUMNS];
+    if (head < 0)
+        for (int i = 0; i < EVENT_COLUMNS; i++) col[i] = PQfnumber(page, event_columns[i]);
+    for (int row = 0; row < rows; row++) {
+        if (total_column < 0 || PQgetisnull(page, row, total_column)) continue; /* no event: an empty page */
+        if (size++ > 0) putc_(body, ',');
+        *total = atoll(PQgetvalue(page, row, total_column));
+        if (head < 0) {
+            put_event(body, page, row, col);
+        } else {
+            put(body, PQgetvalue(page, row, head), (size_t)PQgetlength(page, row, head));
+            put_redacted_url(body, PQgetvalue(page, row, url));
+            put(body, PQgetvalue(page, row, tail), (size_t)PQgetlength(page, row, tail));
+        }
+    }
+    return size;
+}
+
+/* Answers one request into `body`; returns the status (a problem fills `problem`). */
 static int respond(FCGX_Request *request, Buf *body, Problem *problem, char **merchant_out) {
     const char *method = FCGX_GetParam("REQUEST_METHOD", request->envp);
     const char *uri = FCGX_GetParam("REQUEST_URI", request->envp);
@@ -738,18 +831,19 @@ static int respond(FCGX_Request *request, Buf *body, Problem *problem, char **me
         *problem = (Problem){405, "Method Not Allowed", "method not allowed", NULL, "Allow: GET, POST"};
         return 405;
     }
-    /* Authenticator.authenticate */
+    /* Authenticator: the credentials the headers present */
     char *merchant_header = FCGX_GetParam("HTTP_X_MERCHANT", request->envp);
-    char merchant[256];
-    snprintf(merchant, sizeof merchant, "%s", merchant_header ? merchant_header : "");
-    char *merchant_trimmed = trim(merchant);
-    if (!*merchant_trimmed) {
+    char merchant_text[256];
+    snprintf(merchant_text, sizeof merchant_text, "%s", merchant_header ? merchant_header : "");
+    char *merchant = trim(merchant_text);
+    if (!*merchant) {
         *problem = (Problem){400, "Bad Request", "the X-Merchant header is required", "X-Merchant", NULL};
         return 400;
     }
     const char *authorization = FCGX_GetParam("HTTP_AUTHORIZATION", request->envp);
     if (!authorization) {
-        *problem = (Problem){401, "Unauthorized", "the Authorization header is required", NULL, "WWW-Authenticate: Bearer"};
+        *problem = (Problem){401, "Unauthorized", "the Authorization header is required", NULL,
+                             "WWW-Authenticate: Bearer"};
         return 401;
     }
     const char *space = strchr(authorization, ' ');
@@ -774,43 +868,26 @@ static int respond(FCGX_Request *request, Buf *body, Problem *problem, char **me
     }
     hash[2 * SHA256_DIGEST_LENGTH] = 0;
     const char *remote = FCGX_GetParam("REMOTE_ADDR", request->envp);
-    char bucket[80];
+    char bucket[80], window[24], quota[16];
     snprintf(bucket, sizeof bucket, "auth:%.64s", remote ? remote : "");
     time_t now = time(NULL);
-    char window[24];
     snprintf(window, sizeof window, "%lld", (long long)(now - now % 60));
-    const char *token_values[3] = {hash, bucket, window};
-    PGresult *owner = run(&token_statement, &prepared_token, token_values);
-    if (!owner) {
-        *problem = (Problem){503, "Service Unavailable", "the database is not available", NULL, "Retry-After: 1"};
+    snprintf(quota, sizeof quota, "%d", auth_failure_limit);
+    if (!prepare_page()) {
+        *problem = unavailable;
         return 503;
     }
-    int failures = 0, known = 0, revoked = 0, same = 0;
-    if (PQntuples(owner) > 0) {
-        int f = PQfnumber(owner, "failures"), m = PQfnumber(owner, "merchant"), rv = PQfnumber(owner, "revoked");
-        if (f >= 0 && !PQgetisnull(owner, 0, f)) failures = atoi(PQgetvalue(owner, 0, f));
-        if (m >= 0 && !PQgetisnull(owner, 0, m)) {
-            known = 1;
-            same = strcmp(PQgetvalue(owner, 0, m), merchant_trimmed) == 0;
-            revoked = rv >= 0 && PQgetvalue(owner, 0, rv)[0] == 't';
+    if (!page_checks_token) {
+        const char *token_values[3] = {hash, bucket, window};
+        PGresult *owner = run(&token_statement, &prepared_token, token_values);
+        if (!owner) {
+            *problem = unavailable;
+            return 503;
         }
+        int refused = verify(owner, merchant, problem);
+        PQclear(owner);
+        if (refused) return refused;
     }
-    PQclear(owner);
-    if (failures >= auth_failure_limit) {
-        *problem = (Problem){429, "Too Many Requests", "too many failed authentications from this address", NULL,
-                             "Retry-After: 60"};
-        return 429;
-    }
-    if (!known || revoked) {
-        *problem = (Problem){401, "Unauthorized", known ? "the bearer token has been revoked" : "the bearer token is unknown",
-                             NULL, "WWW-Authenticate: Bearer"};
-        return 401;
-    }
-    if (!same) {
-        *problem = (Problem){403, "Forbidden", "the bearer token does not belong to this merchant", NULL, NULL};
-        return 403;
-    }
-    *merchant_out = strdup(merchant_trimmed);
 
     /* EventRoutes.list with the orderId filter, Paging */
     const char *query = FCGX_GetParam("QUERY_STRING", request->envp);
@@ -840,33 +917,30 @@ static int respond(FCGX_Request *request, Buf *body, Problem *problem, char **me
         char limit_value[24], offset_value[24];
         snprintf(limit_value, sizeof limit_value, "%ld", limit);
         snprintf(offset_value, sizeof offset_value, "%ld", offset);
-        const char *page_values[4] = {merchant_trimmed, order_id, limit_value, offset_value};
+        const char *page_values[8] = {merchant, order_id, limit_value, offset_value, hash, bucket, window, quota};
         PGresult *page = run(&page_statement, &prepared_page, page_values);
         if (!page) {
-            *problem = (Problem){503, "Service Unavailable", "the database is not available", NULL, "Retry-After: 1"};
+            *problem = unavailable;
             status = 503;
+        } else if (page_checks_token && (status = verify(page, merchant, problem)) != 0) {
+            PQclear(page);
         } else {
-            int col[EVENT_COLUMNS];
-            for (int i = 0; i < EVENT_COLUMNS; i++) col[i] = PQfnumber(page, event_columns[i]);
-            int rows = PQntuples(page);
-            int total_column = PQfnumber(page, "total");
-            long long total = rows > 0 && total_column >= 0 ? atoll(PQgetvalue(page, 0, total_column)) : 0;
-            if (rows == 0 && offset > 0 && count_statement.sql) {
+            status = 200;
+            long long total = 0;
+            puts_(body, "{\"data\":[");
+            int size = put_events(body, page, &total);
+            PQclear(page);
+            if (size == 0 && offset > 0 && count_statement.sql) {
                 /* A page past the end: the total from the count statement, as EventStore.page. */
                 PGresult *counted = run(&count_statement, &prepared_count, page_values);
                 if (counted && PQntuples(counted) > 0) total = atoll(PQgetvalue(counted, 0, 0));
                 PQclear(counted);
             }
-            puts_(body, "{\"data\":[");
-            for (int row = 0; row < rows; row++) {
-                if (row > 0) putc_(body, ',');
-                put_event(body, page, row, col);
-            }
             putf(body, "],\"pagination\":{\"limit\":%ld,\"offset\":%ld,\"size\":%d,\"totalSize\":%lld}}", limit,
-                 offset, rows, total);
-            PQclear(page);
+                 offset, size, total);
         }
     }
+    if (status == 200) *merchant_out = strdup(merchant);
     free(order_id);
     free(offset_text);
     free(limit_text);
