@@ -726,33 +726,82 @@ static const char *const event_columns[] = {
 #define EVENT_COLUMNS (int)(sizeof event_columns / sizeof *event_columns)
 
 /* Answers one request into `body`; returns the status (a problem fills `problem`). */
-/* Whether the page statement checks the token itself (the application's statement takes the
- * token's hash, failure bucket, window and quota as $5..$8, and returns token_merchant, revoked,
- * failures on every row, with each event as `head`, `request_url` and `tail` JSON text), or
- * leaves it to the token statement (4 parameters, one event's columns a row). Learnt from the
- * prepared statement's parameter count. */
+/* The values a page statement may take, and which one each of its parameters is. The first four
+ * are always merchant, order id, limit and offset; the others are told apart by their types, as
+ * the prepared statement describes them: a uuid is the lowest event id the order can have
+ * (OrderEventBound), and when the statement checks the token itself, text the token's hash then
+ * the failure bucket, bigint the window and integer the failure quota. That statement returns
+ * token_merchant, revoked, failures on every row and each event as JSON text around its URL;
+ * without it the token statement runs first, as the Swift worker does. */
+enum { V_MERCHANT, V_ORDER, V_LIMIT, V_OFFSET, V_BOUND, V_HASH, V_BUCKET, V_WINDOW, V_QUOTA, V_COUNT };
+enum { MAX_PARAMS = 16 };
+static int page_slots[MAX_PARAMS], count_slots[MAX_PARAMS];
 static int page_checks_token;
+
+/* Prepares `statement` and maps its parameters to values; 0 on failure. */
+static int prepare_described(Statement *statement, int *prepared, int *slots) {
+    PGresult *done = PQprepare(connection, statement->name, statement->sql, 0, NULL);
+    int ok = PQresultStatus(done) == PGRES_COMMAND_OK;
+    if (!ok) fprintf(stderr, "events_fcgi: prepare %s: %s", statement->name, PQresultErrorMessage(done));
+    PQclear(done);
+    if (!ok) return 0;
+    PGresult *described = PQdescribePrepared(connection, statement->name);
+    statement->params = PQnparams(described);
+    int texts = 0;
+    for (int i = 0; i < statement->params && i < MAX_PARAMS; i++) {
+        Oid type = PQparamtype(described, i);
+        if (i < 4) {
+            slots[i] = i;
+        } else if (type == 2950) { /* uuid */
+            slots[i] = V_BOUND;
+        } else if (type == 25 || type == 1043) { /* text, varchar */
+            slots[i] = texts++ == 0 ? V_HASH : V_BUCKET;
+        } else if (type == 20) { /* bigint */
+            slots[i] = V_WINDOW;
+        } else {
+            slots[i] = V_QUOTA;
+        }
+    }
+    PQclear(described);
+    if (statement->params > MAX_PARAMS) return 0;
+    *prepared = 1;
+    return 1;
+}
 
 static int prepare_page(void) {
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!connect_database()) return 0;
         if (prepared_page) return 1;
-        PGresult *done = PQprepare(connection, page_statement.name, page_statement.sql, 0, NULL);
-        int ok = PQresultStatus(done) == PGRES_COMMAND_OK;
-        if (!ok) fprintf(stderr, "events_fcgi: prepare %s: %s", page_statement.name, PQresultErrorMessage(done));
-        PQclear(done);
-        if (!ok) {
-            if (PQstatus(connection) != CONNECTION_OK) continue;
-            return 0;
+        if (prepare_described(&page_statement, &prepared_page, page_slots)) {
+            page_checks_token = 0;
+            for (int i = 0; i < page_statement.params; i++) page_checks_token |= page_slots[i] == V_HASH;
+            /* The count statement takes the page's leading values: merchant, order id, bound. */
+            if (count_statement.sql && prepare_described(&count_statement, &prepared_count, count_slots)) {
+                for (int i = 2; i < count_statement.params; i++) count_slots[i] = V_BOUND;
+            }
+            return 1;
         }
-        PGresult *described = PQdescribePrepared(connection, page_statement.name);
-        page_statement.params = PQnparams(described);
-        PQclear(described);
-        page_checks_token = page_statement.params >= 8;
-        prepared_page = 1;
-        return 1;
+        if (PQstatus(connection) == CONNECTION_OK) return 0;
     }
     return 0;
+}
+
+/* OrderEventBound.lowestEventId: the first UUIDv7 of the UTC day before the order id's day; the
+ * smallest UUID when the id is not a UUIDv7. */
+static void lowest_event_id(const char *order_id, char out[37]) {
+    strcpy(out, "00000000-0000-0000-0000-000000000000");
+    if (!uuid_valid(order_id) || order_id[14] != '7' || !strchr("89abAB", order_id[19])) return;
+    unsigned long long millis = 0;
+    for (int i = 0, digits = 0; digits < 12; i++) {
+        if (order_id[i] == '-') continue;
+        millis = millis << 4 | (unsigned)hex_value(order_id[i]);
+        digits++;
+    }
+    const unsigned long long day = 86400000ULL;
+    if (millis < day) return;
+    millis = (millis / day - 1) * day;
+    snprintf(out, 37, "%08x-%04x-7000-8000-000000000000", (unsigned)(millis >> 16) & 0xffffffffu,
+             (unsigned)(millis & 0xffff));
 }
 
 /* Authenticator.verify: the owner of the token (`known`, its merchant, `revoked`) and the client's
@@ -917,7 +966,13 @@ static int respond(FCGX_Request *request, Buf *body, Problem *problem, char **me
         char limit_value[24], offset_value[24];
         snprintf(limit_value, sizeof limit_value, "%ld", limit);
         snprintf(offset_value, sizeof offset_value, "%ld", offset);
-        const char *page_values[8] = {merchant, order_id, limit_value, offset_value, hash, bucket, window, quota};
+        char bound[37];
+        lowest_event_id(order_id, bound);
+        const char *values[V_COUNT] = {merchant, order_id, limit_value, offset_value, bound,
+                                       hash,     bucket,   window,      quota};
+        const char *page_values[MAX_PARAMS], *count_values[MAX_PARAMS];
+        for (int i = 0; i < page_statement.params; i++) page_values[i] = values[page_slots[i]];
+        for (int i = 0; i < count_statement.params; i++) count_values[i] = values[count_slots[i]];
         PGresult *page = run(&page_statement, &prepared_page, page_values);
         if (!page) {
             *problem = unavailable;
@@ -932,7 +987,7 @@ static int respond(FCGX_Request *request, Buf *body, Problem *problem, char **me
             PQclear(page);
             if (size == 0 && offset > 0 && count_statement.sql) {
                 /* A page past the end: the total from the count statement, as EventStore.page. */
-                PGresult *counted = run(&count_statement, &prepared_count, page_values);
+                PGresult *counted = run(&count_statement, &prepared_count, count_values);
                 if (counted && PQntuples(counted) > 0) total = atoll(PQgetvalue(counted, 0, 0));
                 PQclear(counted);
             }
