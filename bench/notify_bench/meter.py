@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 
 def read_proc_status(pid: int) -> dict[str, str]:
@@ -30,8 +31,9 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def process_table() -> dict[int, tuple[int, int]]:
-    """pid -> (parent pid, clock ticks of CPU) of every process."""
+def process_table(zombies: list[int] | None = None) -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, clock ticks of CPU) of every process; the pids of zombies (ended, not yet
+    reaped by their parent) are added to `zombies` when given."""
     table = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -44,6 +46,8 @@ def process_table() -> dict[int, tuple[int, int]]:
         # utime + stime, and cutime + cstime: the CPU of children it has reaped (a PostgreSQL backend
         # that ended is then counted in the postmaster), so the sums over a tree are conserved.
         table[int(entry)] = (int(fields[1]), sum(int(v) for v in fields[11:15]))
+        if zombies is not None and fields[0] == "Z":
+            zombies.append(int(entry))
     return table
 
 
@@ -71,16 +75,35 @@ class CpuMeter:
     def __init__(self, roots: dict[str, int]):
         self.roots = roots
 
+    def settled_table(self) -> dict[int, tuple[int, int]]:
+        """The process table once the processes that just ended (a PostgreSQL backend whose client
+        went away ends a moment after it) have been reaped, so their CPU is in their parent's."""
+        time.sleep(0.05)
+        deadline = time.monotonic() + 2
+        while True:
+            zombies: list[int] = []
+            table = process_table(zombies)
+            ours = set().union(*(tree_ticks(table, root) for root in self.roots.values()))
+            if not ours.intersection(zombies) or time.monotonic() > deadline:
+                return table
+            time.sleep(0.02)
+
     def measure(self, operation):
-        before_table, before_children = process_table(), os.times()
+        before_table, before_children = self.settled_table(), os.times()
         before = {name: tree_ticks(before_table, root) for name, root in self.roots.items()}
         result = operation()
-        after_table, after_children = process_table(), os.times()
+        after_table, after_children = self.settled_table(), os.times()
         cpu = {}
         for name, root in self.roots.items():
+            after = tree_ticks(after_table, root)
             ticks = 0
-            for pid, t in tree_ticks(after_table, root).items():
+            for pid, t in after.items():
                 ticks += t - before[name].get(pid, 0)
+            # A process that ended meanwhile was reaped: its whole CPU is now in its parent's
+            # (counted above), of which the part before the measurement must not count again.
+            for pid, t in before[name].items():
+                if pid not in after:
+                    ticks -= t
             cpu[name] = ticks / self.TICK
         cpu["client"] = (
             after_children.children_user
