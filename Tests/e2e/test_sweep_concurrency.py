@@ -47,13 +47,13 @@ COMMIT;
     return ids
 
 
-def sql_json(sql: str, **variables: str) -> Any:
+def sql_value(sql: str, **variables: str) -> Any:
     """The one JSON value a SELECT returns."""
     return json.loads(run_sql(sql + ";\n", **variables).strip())
 
 
 def status_counts(merchant: Merchant) -> dict[str, int]:
-    return sql_json(
+    return sql_value(
         "SELECT coalesce(json_object_agg(status, n), '{}') FROM"
         " (SELECT status, count(*) AS n FROM events WHERE merchant = :'merchant' GROUP BY status) s",
         merchant=merchant.id,
@@ -195,7 +195,7 @@ def test_two_sweeps_at_once_deliver_10000_due_deliveries_exactly_once(
 
     # The database agrees: one attempt per event, nothing left in the due index.
     assert status_counts(merchant) == {"succeeded": total}
-    summary = sql_json(
+    summary = sql_value(
         "SELECT json_build_object("
         " 'attempts', (SELECT count(*) FROM attempts WHERE merchant = :'merchant'),"
         " 'events_with_one_attempt', (SELECT count(*) FROM events WHERE merchant = :'merchant' AND attempt_count = 1),"
@@ -229,7 +229,7 @@ def test_sweep_killed_mid_batch_loses_nothing_and_redelivers_with_the_same_webho
         time.sleep(0.3)  # let the rest of the first round arrive; the slow receiver answers none yet
         leased = {
             row["event_id"]: row["due_at"]
-            for row in sql_json(
+            for row in sql_value(
                 "SELECT coalesce(json_agg(json_build_object('event_id', event_id,"
                 " 'due_at', extract(epoch FROM due_at)::float8)), '[]') FROM deliveries"
                 " WHERE merchant = :'merchant' AND lease_token IS NOT NULL AND event_id = ANY(:'ids'::uuid[])",
@@ -285,7 +285,7 @@ def test_sweep_killed_mid_batch_loses_nothing_and_redelivers_with_the_same_webho
             f"{webhook_id} was delivered again {leased[webhook_id] - again.received_at:.2f}s before its lease ran out"
         )
 
-    rows = sql_json(
+    rows = sql_value(
         "SELECT json_build_object('attempt_counts', (SELECT json_agg(DISTINCT attempt_count) FROM events"
         "  WHERE merchant = :'merchant' AND event_id = ANY(:'ids'::uuid[])),"
         " 'still_due', (SELECT count(*) FROM deliveries WHERE merchant = :'merchant' AND due_at IS NOT NULL))",
