@@ -4,25 +4,19 @@ application runs, not copies of them."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 from .common import BenchError
 
 
-def swift_statements(path: Path) -> dict[str, str]:
-    """The SQL of `static let NAME = Statement("name", ...)` declarations in a Swift file, by NAME:
-    the pgbench baselines run the application's own statements, not copies of them."""
-    text = path.read_text(encoding="utf-8")
-    found = {}
-    pattern = re.compile(
-        r'static let (\w+) = Statement\(\s*"[\w-]+",\s*(?:"""\n(.*?)"""|"((?:[^"\\]|\\.)*)")\s*\)', re.S
-    )
-    for match in pattern.finditer(text):
-        sql = match.group(2) if match.group(2) is not None else match.group(3)
-        if "\\(" in sql:
-            continue  # interpolated Swift strings are not plain SQL
-        found[match.group(1)] = sql.strip()
-    return found
+def statement_sql(bin_dir: Path, name: str) -> str:
+    """The SQL of the application's statement `name` (its name in the statement catalog, e.g.
+    `deliveries_claim`) as `notifyctl sql NAME` prints it: the text the code prepares."""
+    done = subprocess.run([str(bin_dir / "notifyctl"), "sql", name], capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise BenchError(f"notifyctl sql {name} failed (exit {done.returncode}): {done.stderr.strip()}")
+    return done.stdout.strip()
 
 
 def claim_as_cte(claim: str) -> str:

@@ -15,13 +15,12 @@ from ..config import (
     RETENTION_DAYS,
     RETENTION_SIM_DAYS,
     RETENTION_SIM_OFFSET,
-    ROOT,
     SALT_RETENTION_EVENT,
     SALT_RETENTION_ORDER,
 )
 from ..context import Bench
 from ..loading import load_events
-from ..statements import bind, swift_statements
+from ..statements import bind, statement_sql
 
 
 def figure_housekeeping(b: Bench) -> dict:
@@ -59,9 +58,10 @@ def figure_housekeeping(b: Bench) -> dict:
 def figure_retention(b: Bench) -> dict:
     """RETENTION_SIM_DAYS simulated days of steady traffic (`retention_per_day` events with an attempt
     each) with NOTIFY_RETENTION_DAYS = RETENTION_DAYS: before each day's traffic, the application's
-    housekeeping statements (HistoryStatements.swift) run with that day's noon as now. The size of the
-    simulation's partitions after day RETENTION_DAYS and after the last day."""
-    statements = swift_statements(ROOT / "Sources/NotifyStore/HistoryStatements.swift")
+    housekeeping statements (`notifyctl sql history_drop`, `history_create`) run with that day's noon
+    as now. The size of the simulation's partitions after day RETENTION_DAYS and after the last day."""
+    drop_sql = statement_sql(b.bin, "history_drop")
+    create_sql = statement_sql(b.bin, "history_create")
     per_day = b.cfg["retention_per_day"]
     day_ms = 86_400_000
     first_day_ms = (int(time.time() * 1000) // day_ms - RETENTION_SIM_OFFSET) * day_ms
@@ -82,8 +82,8 @@ def figure_retention(b: Bench) -> dict:
         script = "\n".join(
             [
                 "BEGIN;",
-                bind(statements["drop"], {1: now, 2: str(RETENTION_DAYS)}) + ";",
-                bind(statements["create"], {1: now, 2: "7"}) + ";",
+                bind(drop_sql, {1: now, 2: str(RETENTION_DAYS)}) + ";",
+                bind(create_sql, {1: now, 2: "7"}) + ";",
                 "COMMIT;",
             ]
         )

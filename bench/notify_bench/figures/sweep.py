@@ -10,16 +10,15 @@ import re
 from pathlib import Path
 
 from ..common import BenchError, loadavg, log, median_min_max, median_parts
-from ..config import ROOT, SWEEP_MERCHANT, SWEEP_ONE_MERCHANT
+from ..config import SWEEP_MERCHANT, SWEEP_ONE_MERCHANT
 from ..context import Bench
-from ..statements import bind, claim_as_cte, swift_statements
+from ..statements import bind, claim_as_cte, statement_sql
 
 
 def sweep_pgbench_script(b: Bench) -> Path:
-    statements = swift_statements(ROOT / "Sources/NotifyStore/DeliveryStatements.swift")
     lease = "bench.uuid7(0, :lease)"
     claim = bind(
-        statements["claim"],
+        statement_sql(b.bin, "deliveries_claim"),
         {
             1: "now()",
             2: "100",
@@ -35,7 +34,7 @@ def sweep_pgbench_script(b: Bench) -> Path:
     )
     # The complete statement takes one array per outcome column (unnest(...) AS o(columns)):
     # each gets the outcome of a 204 for every claimed delivery; a scalar parameter is the lease.
-    complete_sql = statements["complete"]
+    complete_sql = statement_sql(b.bin, "deliveries_complete")
     unnest = re.search(r"unnest\((.*?)\)\s+AS\s+o\((.*?)\)", complete_sql, re.S)
     if not unnest:
         raise BenchError("cannot find unnest(...) AS o(...) in DeliveryStatements.complete")
@@ -70,7 +69,7 @@ def sweep_pgbench_script(b: Bench) -> Path:
     complete = bind(complete_sql, values)
     script = "\n".join(
         [
-            "-- figure 3 baseline: the sweep's claim and complete (DeliveryStatements.swift), batches of 100,",
+            "-- figure 3 baseline: the sweep's claim and complete (notifyctl sql deliveries_...), batches of 100,",
             "-- with the outcomes of a 204 for every delivery",
             "\\set lease random(1, 4000000000000000000)",
             # The claim is a WITH statement of its own: its final UPDATE becomes one more CTE.

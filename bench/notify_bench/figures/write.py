@@ -8,20 +8,19 @@ import time
 from pathlib import Path
 
 from ..common import BenchError, loadavg, log, median_min_max, median_parts
-from ..config import MERCHANT, ROOT
+from ..config import MERCHANT
 from ..context import Bench
-from ..statements import bind, swift_statements
+from ..statements import bind, statement_sql
 
 
 def write_pgbench_script(b: Bench) -> Path:
-    statements = swift_statements(ROOT / "Sources/NotifyStore/OrderStatements.swift")
     order = "bench.order_id(:n)"
     event = "bench.uuid7((extract(epoch FROM now()) * 1000)::bigint, :eid)"
-    lock = bind(statements["lockOrder"], {1: ":merchant", 2: order})
-    notifications = bind(statements["selectNotifications"], {1: ":merchant", 2: order})
-    update = bind(statements["updateOrder"], {1: ":merchant", 2: order, 3: ":doc", 4: "now()"})
+    lock = bind(statement_sql(b.bin, "order_lock"), {1: ":merchant", 2: order})
+    notifications = bind(statement_sql(b.bin, "notifications_select"), {1: ":merchant", 2: order})
+    update = bind(statement_sql(b.bin, "order_update"), {1: ":merchant", 2: order, 3: ":doc", 4: "now()"})
     record_events = bind(
-        statements["recordEvents"],
+        statement_sql(b.bin, "events_record"),
         {
             1: ":merchant",
             2: order,
@@ -44,7 +43,7 @@ def write_pgbench_script(b: Bench) -> Path:
     n = b.cfg["write_orders"]
     script = "\n".join(
         [
-            "-- figure 2 baseline: the order-change transaction of OrderStore.change (OrderStatements.swift):",
+            "-- figure 2 baseline: the order-change transaction of OrderStore.change (notifyctl sql order_lock ...):",
             "-- lock, notifications, update, recordEvents",
             f"\\set n random({n + 1}, {2 * n})",
             "\\set eid random(1, 4000000000000000000)",
