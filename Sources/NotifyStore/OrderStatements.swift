@@ -11,7 +11,8 @@ enum OrderStatements {
         safeToRepeat: true)
     static let lockOrder = Statement(
         "order_lock",
-        "SELECT channel, document FROM orders WHERE merchant = $1 AND order_id = $2::uuid FOR UPDATE")
+        "SELECT channel, document FROM orders WHERE merchant = $1 AND order_id = $2::uuid FOR UPDATE",
+        safeToRepeat: true)
     static let updateOrder = Statement(
         "order_update",
         """
@@ -23,7 +24,7 @@ enum OrderStatements {
         """
         SELECT notification_id, origin, spec FROM order_notifications
         WHERE merchant = $1 AND order_id = $2::uuid ORDER BY position
-        """)
+        """, safeToRepeat: true)
     static let insertNotification = Statement(
         "notification_insert",
         """

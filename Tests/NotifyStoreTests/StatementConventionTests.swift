@@ -144,7 +144,11 @@ import Testing
     /// counters, inserts and claims no (their first run may have committed).
     @Test func onlyStatementsMarkedSafeAreRepeated() throws {
         let safe = Set(StatementCatalog.all.filter(\.safeToRepeat).map(\.name))
-        for name in ["connection_ping", "transaction_begin", "token_owner", "events_page_0", "destination_pause"] {
+        for name in [
+            "connection_ping", "transaction_begin", "token_owner", "order_lock", "notifications_select",
+            "events_page_0",
+            "destination_pause",
+        ] {
             #expect(safe.contains(name), "\(name) should be safe to repeat")
         }
         for name in [
