@@ -195,8 +195,9 @@ public struct DeliveryStore {
         try connection.query(DeliveryStatements.nextDue, [now]).first?.optionalDouble("wait_seconds")
     }
 
-    /// Subscribes this connection to the channel order changes notify (`--follow`).
+    /// Subscribes this connection to the channel order changes notify (`--follow`), also after
+    /// the connection re-opens.
     public func listen() throws {
-        try connection.query(DeliveryStatements.listen)
+        try connection.listen(DeliveryStatements.listen)
     }
 }

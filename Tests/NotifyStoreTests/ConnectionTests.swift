@@ -172,6 +172,23 @@ extension StoreTests {
             #expect(try connection.query(pid).first?.int("pid") != first)
         }
 
+        /// A `LISTEN` is part of the session: a reconnect subscribes the new session again, so the
+        /// sweep still hears order changes after a restart of the server.
+        @Test func aReconnectListensAgain() throws {
+            let conninfo = try TestDatabase.create()
+            let listener = try Connection(conninfo: conninfo)
+            let admin = try Connection(conninfo: conninfo)
+            let pid = Statement("own_backend_pid", "SELECT pg_backend_pid() AS pid", safeToRepeat: true)
+            let terminate = Statement("terminate_backend", "SELECT pg_terminate_backend($1::int, 5000) AS done")
+            let notify = Statement("notify_test_channel", "SELECT pg_notify('test_channel', '') AS sent")
+            try listener.listen(Statement("listen_test_channel", "LISTEN test_channel", safeToRepeat: true))
+            let first = try #require(try listener.query(pid).first?.int("pid"))
+            #expect(try admin.query(terminate, [first]).first?.bool("done") == true)
+            #expect(try listener.query(pid).first?.int("pid") != first, "a new session")
+            try admin.query(notify)
+            #expect(try listener.waitForNotification(timeout: 10), "the new session listens")
+        }
+
         @Test func arrayParameters() throws {
             let statement = Statement("unnest_texts", "SELECT value FROM unnest($1::text[]) AS value")
             let values: [String?] = ["plain", "with \"quotes\" and \\ backslash", "comma,brace}", nil]

@@ -15,6 +15,9 @@ public final class Connection {
     private let handle: OpaquePointer
     private var prepared: Set<String> = []
     private var inTransaction = false
+    /// The `LISTEN`s of this connection: run again on the new session a reconnect opens, which
+    /// would otherwise no longer hear the channels, without a word.
+    private var subscriptions: [Statement] = []
 
     /// Settings used unless the conninfo gives its own: a host that does not answer (down, or cut
     /// off by the network) costs at most 2 s per host to connect, 5 s of unacknowledged data on an
@@ -131,6 +134,13 @@ public final class Connection {
         try check(PQexec(handle, sql), statement: name).map { PQclear($0) }
     }
 
+    /// Subscribes this connection to a channel (`statement` is its `LISTEN`), now and on every new
+    /// session a reconnect opens.
+    public func listen(_ statement: Statement) throws {
+        try query(statement)
+        if !subscriptions.contains(statement) { subscriptions.append(statement) }
+    }
+
     /// Waits up to `timeout` seconds for a `NOTIFY` on a channel this connection listens to and
     /// drains every pending one. `false` on timeout or when a signal interrupted the wait.
     public func waitForNotification(timeout: Double) throws -> Bool {
@@ -187,6 +197,7 @@ public final class Connection {
                 kind: .unavailable, message: "cannot reconnect to Postgres: \(lastError)",
                 statement: error.statement)
         }
+        for subscription in subscriptions { _ = try run(subscription, []) }
     }
 
     private func run(_ statement: Statement, _ values: [String?]) throws -> Rows {
