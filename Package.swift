@@ -76,5 +76,8 @@ let package = Package(
             ]),
         .testTarget(name: "NotifyFuzzTests", dependencies: ["NotifyFoundation", "NotifyDomain"]),
     ],
-    swiftLanguageModes: [.v5]
+    // Swift 6 language mode, so complete concurrency checking, for every target of the package. The
+    // processes are single-threaded (fork, libfcgi, libpq, libcurl multi); what crosses threads is
+    // Sendable, and the few @unchecked Sendable classes say which lock guards them.
+    swiftLanguageModes: [.v6]
 )

@@ -60,8 +60,8 @@ struct Master {
     }
 
     private func spawn(_ socket: FastCGISocket, board: WorkerBoard, slot: Int) throws -> pid_t {
-        fflush(stdout)
-        fflush(stderr)
+        // Every stdio buffer flushed, so the child does not write the parent's pending output again.
+        fflush(nil)
         let pid = fork()
         if pid < 0 { throw StartupError("fork failed: errno \(errno)") }
         if pid == 0 {

@@ -35,7 +35,7 @@ struct ListenCommand: ParsableCommand {
         }
         let server = try LoopbackHTTPServer(host: host, port: port)
         CtlSupport.printLine(
-            stream: stderr,
+            to: .standardError,
             "listening on http://\(host):\(server.port)/ (deliveries are checked with "
                 + "\(secret == nil ? "NOTIFY_SIGNING_SECRET" : "--secret"); Ctrl-C stops)")
         var received = 0
@@ -44,7 +44,7 @@ struct ListenCommand: ParsableCommand {
             let receipt = WebhookReceipt(
                 headers: request.headers, body: request.body, signer: signer, now: Int64(now.timeIntervalSince1970))
             CtlSupport.printLine(
-                stream: stdout,
+                to: .standardOutput,
                 json
                     ? Self.jsonLine(receipt, request: request, at: now)
                     : Self.textLine(receipt, request: request, at: now))

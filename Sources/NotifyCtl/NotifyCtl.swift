@@ -32,10 +32,10 @@ enum CtlSupport {
         print(JSON.object(fields.mapValues { .string($0) }).serialized())
     }
 
-    /// Prints one line and flushes it at once, so a reader of a pipe sees each line when it happens.
-    static func printLine(stream: UnsafeMutablePointer<FILE>, _ line: String) {
-        fputs(line + "\n", stream)
-        fflush(stream)
+    /// Writes one line straight to `output` (no stdio buffer), so a reader of a pipe sees each line
+    /// when it happens.
+    static func printLine(to output: FileHandle, _ line: String) {
+        try? output.write(contentsOf: Data((line + "\n").utf8))
     }
 
     /// Ends the command with a message on stderr and a distinct exit code.

@@ -39,7 +39,24 @@ public struct JSONLogHandler: LogHandler {
         }
         var line = JSON.object(fields).serializedBytes
         line.append(0x0A)
-        line.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, stderr) }
+        Self.writeToStandardError(line)
+    }
+
+    /// The line with `write(2)` on file descriptor 2, as `fwrite` on the unbuffered `stderr` did
+    /// (a line up to `PIPE_BUF` bytes arrives in one piece), without naming C's global `stderr`,
+    /// a mutable variable that Swift 6 refuses to read from concurrent code.
+    private static func writeToStandardError(_ line: [UInt8]) {
+        line.withUnsafeBytes { bytes in
+            guard var next = bytes.baseAddress else { return }
+            var left = bytes.count
+            while left > 0 {
+                let written = write(STDERR_FILENO, next, left)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return }
+                next += written
+                left -= written
+            }
+        }
     }
 
     /// Numbers logged as `.stringConvertible` stay numbers in the JSON line.

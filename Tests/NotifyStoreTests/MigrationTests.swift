@@ -93,7 +93,8 @@ extension StoreTests {
     }
 }
 
-/// Collects what two migrating threads did.
+/// Collects what two migrating threads did. `@unchecked Sendable`: every access to the arrays goes
+/// through `lock`.
 final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var applied: [String] = []

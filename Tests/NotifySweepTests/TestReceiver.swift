@@ -5,6 +5,8 @@ import Glibc
 /// request (method, path, headers, body) and every accepted TCP connection, and answers as its
 /// `behaviour` says, including the misbehaviours a real receiver can show (slow, redirecting,
 /// endless body, never answering). Plain POSIX sockets, a thread per connection, keep-alive.
+/// `@unchecked Sendable`: its mutable state (requests, connections, stopped) is read and written
+/// only under `lock`; the rest is immutable after `init`.
 final class TestReceiver: @unchecked Sendable {
     /// One request as it arrived.
     struct Request: Sendable {
