@@ -191,7 +191,9 @@ extension StoreTests {
 
         @Test func arrayParameters() throws {
             let statement = Statement("unnest_texts", "SELECT value FROM unnest($1::text[]) AS value")
-            let values: [String?] = ["plain", "with \"quotes\" and \\ backslash", "comma,brace}", nil]
+            let values: [String?] = [
+                "plain", "with \"quotes\" and \\ backslash", "comma,brace}", nil, "", "NULL", "é ü 😀 \\\"",
+            ]
             let rows = try connection.query(statement, [SQLArray(values)])
             #expect(try rows.all.map { try $0.optionalString("value") } == values)
         }
