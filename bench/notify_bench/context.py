@@ -39,6 +39,8 @@ class Bench:
         self.api_url = loopback(env("BENCH_API_URL"))
         self.hello_url = loopback(env("BENCH_HELLO_URL"))
         self.events_url = loopback(env("BENCH_EVENTS_URL"))
+        # The same API over an empty database (workers of their own): figure 7's /metrics baseline.
+        self.empty_url = loopback(env("BENCH_EMPTY_URL"))
         self.receiver_url = loopback(env("BENCH_RECEIVER_URL"))
         # The receiver's ports, one destination each (figure 3 spreads its deliveries over them).
         self.receiver_urls = [loopback(f"http://127.0.0.1:{port}") for port in env("BENCH_RECEIVER_PORTS").split()]
@@ -62,8 +64,10 @@ class Bench:
             "nginx-api",
             "nginx-hello",
             "nginx-events",
+            "nginx-empty",
             "nginx-receiver",
             "notify-fcgi",
+            "notify-fcgi-empty",
             "hello_fcgi",
             "events_fcgi",
         ):
@@ -200,16 +204,39 @@ class Bench:
             time.sleep(0.5)
         self.db.psql("CHECKPOINT", timeout=600)
 
-    def metrics_latency(self, label: str) -> float:
-        """Median milliseconds of `metrics_requests` sequential GET /metrics (one keep-alive connection
-        to nginx), after 10 unmeasured ones, once the database is settled. The CPU per request goes to
-        results["metrics_cpu_us"][label]."""
+    def metrics_latency(self) -> tuple[float, float]:
+        """GET /metrics over this database and over the empty one beside it, in alternation: `runs` rounds
+        of `metrics_requests` sequential requests to each (one keep-alive connection each, 10 unmeasured
+        first), once the database is settled. Returns the median milliseconds (this database, the empty
+        one); the CPU per request of each goes to results["metrics_cpu_us"]["history"] and ["empty"]."""
         self.settle()
-        parts = urllib.parse.urlsplit(self.api_url)
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
-        times = []
+        sides = {
+            "history": (self.api_url, {"nginx": "nginx-api", "notify-fcgi": "notify-fcgi", "postgres": "postgres"}),
+            "empty": (
+                self.empty_url,
+                {"nginx": "nginx-empty", "notify-fcgi": "notify-fcgi-empty", "postgres": "postgres"},
+            ),
+        }
+        times: dict[str, list[float]] = {side: [] for side in sides}
+        cpu_runs: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
+        for _ in range(self.cfg["runs"]):
+            for side, (url, parts) in sides.items():
+                _, cpu = self.meter.measure(lambda url=url, side=side: self.metrics_requests(url, times[side]))
+                cpu_runs[side].append(self.per_op(cpu, 10 + self.cfg["metrics_requests"], parts))
+        for side in sides:
+            self.results.setdefault("metrics_cpu_us", {})[side] = median_parts(cpu_runs[side])
+        history, empty = statistics.median(times["history"]), statistics.median(times["empty"])
+        log(
+            f"GET /metrics: median {history:.2f} ms on the history, {empty:.2f} ms on the empty database beside it "
+            f"({len(times['history'])} requests each, in {self.cfg['runs']} alternating rounds)"
+        )
+        return history, empty
 
-        def requests() -> None:
+    def metrics_requests(self, url: str, times: list[float]) -> None:
+        """`metrics_requests` sequential GET /metrics on `url` after 10 unmeasured ones; appends milliseconds."""
+        parts = urllib.parse.urlsplit(url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
+        try:
             for index in range(10 + self.cfg["metrics_requests"]):
                 started = time.perf_counter()
                 conn.request("GET", "/metrics")
@@ -219,17 +246,8 @@ class Bench:
                     raise BenchError(f"GET /metrics: {response.status} {body[:200]!r}")
                 if index >= 10:
                     times.append((time.perf_counter() - started) * 1000)
-
-        try:
-            _, cpu = self.meter.measure(requests)
         finally:
             conn.close()
-        parts = {"nginx": "nginx-api", "notify-fcgi": "notify-fcgi", "postgres": "postgres"}
-        ops = 10 + self.cfg["metrics_requests"]
-        self.results.setdefault("metrics_cpu_us", {})[label] = median_parts([self.per_op(cpu, ops, parts)])
-        median = statistics.median(times)
-        log(f"GET /metrics on the {label}: median {median:.2f} ms over {len(times)} requests")
-        return median
 
     def hold(self, seconds: int) -> None:
         """Profiling aid (scripts/bench --hold N): after the set-up, writes BENCH_TMP/hold.env and waits up to

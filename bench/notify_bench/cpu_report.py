@@ -46,7 +46,13 @@ def cpu_lines(r: dict) -> tuple[list[str], dict]:
             r["sweep_history"]["pgbench_cpu_us"],
             "history_sweep",
         ),
-        ("7 GET /metrics (history)", r["metrics_cpu_us"]["history"], "", None, "metrics_history"),
+        (
+            "7 GET /metrics (history)",
+            r["metrics_cpu_us"]["history"],
+            "empty database",
+            r["metrics_cpu_us"]["empty"],
+            "metrics_history",
+        ),
         ("7 housekeeping, per run", r["housekeeping"]["cpu_us"], "", None, "housekeeping"),
     ]
     lines, data = [], {}

@@ -40,7 +40,6 @@ def setup(b: Bench) -> None:
     b.notifyctl("merchant", "create", SWEEP_ONE_MERCHANT)
     b.db.psql((BENCH / "setup.sql").read_text(encoding="utf-8"))
     b.api = Api(b.api_url, MERCHANT, b.token)
-    b.results["metrics_empty_ms"] = b.metrics_latency("empty database")
 
     # A real order with one notification, made by the API: every bulk row is a copy of it.
     order = b.api.expect(201, "POST", "/api/v0/checkout/orders", ORDER_BODY, headers={"X-Channel": CHANNEL})
