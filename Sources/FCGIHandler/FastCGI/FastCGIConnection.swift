@@ -20,9 +20,20 @@ final class FastCGIConnection {
         FCGX_Accept_r(request) >= 0
     }
 
-    /// Ends the current request and flushes its output to nginx.
+    /// Ends the current request and flushes its output to nginx, then closes the connection at
+    /// once. The rest of the request's input is read first, so nothing is left unread (a unix
+    /// socket closed with unread input resets its peer). Left to itself, libfcgi would shut down
+    /// its side and wait, up to 2 s, for nginx to close first; an nginx busy answering thousands of
+    /// other clients gets to that only after hundreds of milliseconds, and the worker sat idle
+    /// meanwhile (6 requests a second at wrk -c5000, each done in 2 ms).
     func finish() {
+        var chunk = [CChar](repeating: 0, count: 4096)
+        if let input = request.pointee.in {
+            while FCGX_GetStr(&chunk, Int32(chunk.count), input) > 0 {}
+        }
+        request.pointee.detached = 1
         FCGX_Finish_r(request)
+        request.pointee.detached = 0
     }
 
     /// The CGI parameters nginx sent (REQUEST_METHOD, REQUEST_URI, HTTP_* headers, ...).
