@@ -1130,7 +1130,11 @@ static int worker(int listen_fd) {
         if (FCGX_Accept_r(&request) < 0) continue;
         block_sigterm(1);
         serve(&request, &out, &body, &line);
+        /* As notify-fcgi: the input was read to the end, so the connection is closed at once
+         * (detached) instead of libfcgi shutting it down and waiting for nginx to close first. */
+        request.detached = 1;
         FCGX_Finish_r(&request);
+        request.detached = 0;
         block_sigterm(0);
     }
     if (connection) PQfinish(connection);

@@ -57,7 +57,11 @@ static int worker(int listen_fd) {
         while (FCGX_GetStr(buffer, sizeof buffer, request.in) > 0) {
         }
         FCGX_PutStr(response, (int)sizeof response - 1, request.out);
+        /* As notify-fcgi: the input was read to the end, so the connection is closed at once
+         * (detached) instead of libfcgi shutting it down and waiting for nginx to close first. */
+        request.detached = 1;
         FCGX_Finish_r(&request);
+        request.detached = 0;
     }
     return 0;
 }
