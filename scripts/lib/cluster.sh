@@ -217,3 +217,43 @@ tags:
   nosync: false
 EOF
 }
+
+# ---- helpers of scripts/cluster's start-up (they read its STATE, PIDS and LOGS) ----
+
+wait_for() { # wait_for WHAT TIMEOUT_S PIDFILE COMMAND...: until COMMAND succeeds
+    local what=$1 timeout=$2 pidfile=$3
+    shift 3
+    local deadline=$((SECONDS + timeout)) pid
+    while ((SECONDS < deadline)); do
+        "$@" && return 0
+        pid=$(head -n1 "$pidfile" 2>/dev/null || true)
+        if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+            notify_die "$(basename "$pidfile" .pid) exited while waiting for $what"
+        fi
+        sleep 0.3
+    done
+    notify_die "timed out after ${timeout}s waiting for $what"
+}
+
+# Which node has which role, and whether the synchronous standby is in place; starting one node.
+is_role() { [[ "$(notify_cluster_member_role "$STATE" "$1")" == "$2" ]]; }
+any_primary() { is_role 1 primary || is_role 2 primary; }
+sync_standby() { # true when one node is the primary and the other its synchronous standby
+    local n api
+    for n in 1 2; do
+        api=$(notify_cluster_port "$STATE" "API$n")
+        [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$api/sync" 2>/dev/null)" == 200 ]] &&
+            return 0
+    done
+    return 1
+}
+start_patroni() {
+    local n=$1 as_pg=()
+    notify_cluster_patroni_config "$STATE" "$n"
+    if ((EUID == 0)); then
+        chown postgres: "$STATE/pg$n/patroni.yml"
+        as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+    fi
+    notify_start_bg "patroni-pg$n" "$PIDS/patroni-pg$n.pid" "$LOGS/patroni-pg$n.log" \
+        "${as_pg[@]}" env HOME="$STATE/pg$n" patroni "$STATE/pg$n/patroni.yml"
+}
