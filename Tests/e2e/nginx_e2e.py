@@ -4,6 +4,7 @@ ports, in a state folder of the test's own."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -59,3 +60,27 @@ def state_folder(name: str) -> Path:
     for path in (folder, folder / "tmp"):
         path.chmod(0o755)  # nginx workers run as nobody when we are root
     return folder
+
+
+def render_dev_config(folder: Path, port: int, fcgi_socket: str | Path, **settings: str) -> Path:
+    """The dev config rendered by scripts/lib/nginx.sh into `folder`, listening on 127.0.0.1:`port` in front
+    of `fcgi_socket`, with `settings` (NOTIFY_* variables) in its environment; returns the file."""
+    rendered = subprocess.run(
+        [
+            "bash",
+            "-c",
+            'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
+            "render",
+            str(folder),
+            f"127.0.0.1:{port}",
+            str(fcgi_socket),
+            str(folder),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=dict(os.environ, **settings),
+    )
+    return Path(rendered.stdout.strip())

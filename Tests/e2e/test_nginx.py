@@ -9,13 +9,12 @@ import os
 import socket
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from nginx_e2e import ROOT, run_nginx, state_folder
+from nginx_e2e import ROOT, render_dev_config, run_nginx, state_folder
 from notify_e2e import PROBLEM_JSON, TIMEOUT, assert_healthy, env, free_port
 
 
@@ -67,24 +66,7 @@ def no_workers() -> Iterator[str]:
     """The dev config rendered by scripts/lib/nginx.sh, pointed at a socket nobody listens on."""
     folder = state_folder("nginx-no-workers")
     port = free_port()
-    rendered = subprocess.run(
-        [
-            "bash",
-            "-c",
-            'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
-            "render",
-            str(folder),
-            f"127.0.0.1:{port}",
-            str(folder / "nobody-listens.sock"),
-            str(folder),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    conf = Path(rendered.stdout.strip())
+    conf = render_dev_config(folder, port, str(folder / "nobody-listens.sock"))
     with run_nginx(folder, conf, [port]):
         yield f"http://127.0.0.1:{port}"
 
@@ -107,25 +89,7 @@ def rate_limited() -> Iterator[str]:
     is refused. The shared nginx of the suite has limits out of its way (scripts/test)."""
     folder = state_folder("nginx-rate-limited")
     port = free_port()
-    rendered = subprocess.run(
-        [
-            "bash",
-            "-c",
-            'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
-            "render",
-            str(folder),
-            f"127.0.0.1:{port}",
-            env("NOTIFY_FCGI_SOCKET"),
-            str(folder),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=dict(os.environ, NOTIFY_RATE_LIMIT="1r/m", NOTIFY_RATE_BURST="9"),
-    )
-    conf = Path(rendered.stdout.strip())
+    conf = render_dev_config(folder, port, env("NOTIFY_FCGI_SOCKET"), NOTIFY_RATE_LIMIT="1r/m", NOTIFY_RATE_BURST="9")
     assert "rate=1r/m" in conf.read_text() and "burst=9 " in conf.read_text()
     with run_nginx(folder, conf, [port]):
         yield f"http://127.0.0.1:{port}"

@@ -8,10 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import resource
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from nginx_e2e import ROOT, run_nginx, state_folder
+from nginx_e2e import render_dev_config, run_nginx, state_folder
 from notify_e2e import PROBLEM_JSON, TIMEOUT, assert_healthy, free_port
 from test_nginx import raw_request
 
@@ -77,25 +75,7 @@ def capped_at_two() -> Iterator[tuple[str, StalledWorker]]:
     folder = state_folder("nginx-capped")
     worker = StalledWorker(folder / "stalled.sock")
     port = free_port()
-    rendered = subprocess.run(
-        [
-            "bash",
-            "-c",
-            'source scripts/lib/common.sh && source scripts/lib/nginx.sh && notify_nginx_render "$@"',
-            "render",
-            str(folder),
-            f"127.0.0.1:{port}",
-            str(folder / "stalled.sock"),
-            str(folder),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=dict(os.environ, NOTIFY_MAX_IN_FLIGHT="2"),
-    )
-    conf = Path(rendered.stdout.strip())
+    conf = render_dev_config(folder, port, str(folder / "stalled.sock"), NOTIFY_MAX_IN_FLIGHT="2")
     assert "limit_conn notify_in_flight 2;" in conf.read_text()
     try:
         with run_nginx(folder, conf, [port]):
