@@ -1,5 +1,5 @@
 """Figure 1 (and 5): API read, GET events?orderId= with wrk, beside a C libfcgi hello world and
-beside bench/events_fcgi.c, a C worker doing the same work (the same token and page statements,
+beside bench/c/events_fcgi, a C worker doing the same work (the same token and page statements,
 a byte-identical response), each behind the same nginx config."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Figure 3 (and 5): sweep throughput, due deliveries spread over 16 destinations (16 ports of an
-nginx answering 204), beside bench/sweep_curl.c (the same work in C: the sweep's claim, signed
+nginx answering 204), beside bench/c/sweep_curl (the same work in C: the sweep's claim, signed
 deliveries with libcurl multi under the same limits, the sweep's write-back) and beside pgbench
 running the claim and complete statements; and the sweep to one destination."""
 

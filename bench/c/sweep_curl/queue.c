@@ -1,0 +1,141 @@
+/* Claiming due deliveries, starting their transfers as the limits allow, collecting the finished
+ * ones, releasing what was held (the sweep's DeliveryQueue). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sweep_curl.h"
+
+static int claim_prepared;
+
+/* The room this sweep has left per destination and merchant it holds deliveries of ($5..$8). */
+static void room_arrays(Count *list, int window, Buf *keys, Buf *rooms) {
+    puts_(keys, "{");
+    puts_(rooms, "{");
+    for (Count *c = list; c; c = c->next) {
+        if (c->n <= 0 || !c->key[0]) continue;
+        put_array_item(keys, c->key);
+        putf(rooms, "%s%d", rooms->len > 1 ? "," : "", window - c->n > 0 ? window - c->n : 0);
+    }
+    puts_(keys, "}");
+    puts_(rooms, "}");
+}
+
+int claim(void) {
+    int limit = MAX_HELD - held < BATCH ? MAX_HELD - held : BATCH;
+    if (limit <= 0) return 0;
+    room_opened = 0;
+    double now = now_seconds();
+    char now_text[32], until_text[32], lease[37], limit_text[16], per_destination[16], per_merchant[16];
+    rfc3339(now, now_text);
+    rfc3339(now + LEASE_SECONDS, until_text);
+    uuid4(lease);
+    snprintf(limit_text, sizeof limit_text, "%d", limit);
+    snprintf(per_destination, sizeof per_destination, "%d", DESTINATION_WINDOW);
+    snprintf(per_merchant, sizeof per_merchant, "%d", MERCHANT_WINDOW);
+    Buf destinations = {0}, destination_rooms = {0}, merchants = {0}, merchant_rooms = {0};
+    room_arrays(held_by_destination, DESTINATION_WINDOW, &destinations, &destination_rooms);
+    room_arrays(held_by_merchant, MERCHANT_WINDOW, &merchants, &merchant_rooms);
+    const char *values[10] = {now_text, limit_text, until_text, lease, destinations.data, destination_rooms.data,
+                              merchants.data, merchant_rooms.data, per_destination, per_merchant};
+    PGresult *r = exec("deliveries_claim", claim_sql, 10, values, &claim_prepared);
+    free(destinations.data);
+    free(destination_rooms.data);
+    free(merchants.data);
+    free(merchant_rooms.data);
+    claims++;
+    int rows = PQntuples(r);
+    int c_merchant = PQfnumber(r, "merchant"), c_event = PQfnumber(r, "event_id"),
+        c_destination = PQfnumber(r, "destination_id"), c_attempt = PQfnumber(r, "attempt"),
+        c_trigger = PQfnumber(r, "trigger");
+    for (int row = 0; row < rows; row++) {
+        Delivery *d = calloc(1, sizeof *d);
+        snprintf(d->merchant, sizeof d->merchant, "%s", PQgetvalue(r, row, c_merchant));
+        snprintf(d->event_id, sizeof d->event_id, "%s", PQgetvalue(r, row, c_event));
+        snprintf(d->destination, sizeof d->destination, "%s", PQgetvalue(r, row, c_destination));
+        snprintf(d->lease, sizeof d->lease, "%s", lease);
+        snprintf(d->trigger, sizeof d->trigger, "%s", PQgetvalue(r, row, c_trigger));
+        d->attempt = atoi(PQgetvalue(r, row, c_attempt));
+        d->claimed_at = now;
+        prepare_transfer(d, r, row, now);
+        if (waiting_tail) {
+            waiting_tail->next = d;
+        } else {
+            waiting = d;
+        }
+        waiting_tail = d;
+        in_flight++;
+        held++;
+        add(&held_by_destination, d->destination, 1);
+        add(&held_by_merchant, d->merchant, 1);
+    }
+    PQclear(r);
+    for (Count *c = held_by_destination; c; c = c->next)
+        if (c->n >= DESTINATION_WINDOW) find(&backlogged, c->key, 1)->n = 1;
+    if (rows >= limit) room_opened = 1;
+    return rows;
+}
+
+/* Starts waiting transfers as the limits allow (the sweep's DeliveryQueue). */
+void start_waiting(void) {
+    Delivery **link = &waiting, *previous = NULL;
+    while (*link && active < CONCURRENCY) {
+        Delivery *d = *link;
+        if (count_of(&active_by_destination, d->destination) >= PER_DESTINATION ||
+            count_of(&active_by_merchant, d->merchant) >= PER_MERCHANT) {
+            previous = d;
+            link = &d->next;
+            continue;
+        }
+        *link = d->next;
+        if (waiting_tail == d) waiting_tail = previous;
+        d->next = NULL;
+        add(&active_by_destination, d->destination, 1);
+        add(&active_by_merchant, d->merchant, 1);
+        active++;
+        curl_multi_add_handle(multi, d->easy);
+    }
+}
+
+void collect_finished(void) {
+    CURLMsg *message;
+    int left;
+    while ((message = curl_multi_info_read(multi, &left))) {
+        if (message->msg != CURLMSG_DONE) continue;
+        Delivery *d;
+        curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **)&d);
+        CURLcode result = message->data.result;
+        long status = 0;
+        double seconds = 0;
+        curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(d->easy, CURLINFO_TOTAL_TIME, &seconds);
+        d->status_code = (int)status;
+        d->duration_ms = (int)(seconds * 1000 + 0.5);
+        if (result != CURLE_OK) d->error = strdup(d->curl_error[0] ? d->curl_error : curl_easy_strerror(result));
+        curl_multi_remove_handle(multi, d->easy);
+        curl_easy_cleanup(d->easy);
+        curl_slist_free_all(d->headers);
+        d->easy = NULL;
+        d->headers = NULL;
+        add(&active_by_destination, d->destination, -1);
+        add(&active_by_merchant, d->merchant, -1);
+        active--;
+        in_flight--;
+        if (!finished) oldest_unwritten = monotonic();
+        d->next = finished;
+        finished = d;
+        unwritten++;
+    }
+}
+
+void release_hold(Delivery *d) {
+    held--;
+    add(&held_by_merchant, d->merchant, -1);
+    add(&held_by_destination, d->destination, -1);
+    int now_held = count_of(&held_by_destination, d->destination);
+    Count *b = find(&backlogged, d->destination, 0);
+    if (b && b->n && now_held <= DESTINATION_WINDOW / 2) {
+        b->n = 0;
+        room_opened = 1;
+    }
+}

@@ -1,0 +1,91 @@
+/* sweep_curl: the same-work C baseline of scripts/bench figure 3 (what it does: main.c). The
+ * declarations its files share: its limits, a delivery, the state of the run. */
+#ifndef SWEEP_CURL_H
+#define SWEEP_CURL_H
+
+#include <curl/curl.h>
+#include <libpq-fe.h>
+
+#include "../buf.h"
+
+enum {
+    BATCH = 100,
+    CONCURRENCY = 128,
+    PER_DESTINATION = 8,
+    PER_MERCHANT = 64,
+    DESTINATION_WINDOW = PER_DESTINATION * 4,
+    MERCHANT_WINDOW = PER_MERCHANT * 2,
+    MAX_HELD = CONCURRENCY * 2,
+    RESPONSE_LIMIT = 64 * 1024,
+    TIMEOUT_MS = 15000,
+    LEASE_SECONDS = 15 * 10 + 30,
+};
+
+typedef struct {
+    char *name, *value;
+} Header;
+
+typedef struct Delivery {
+    char merchant[128], event_id[37], destination[37], lease[37], trigger[16];
+    int attempt, started, done;
+    double claimed_at;
+    char *body;
+    size_t body_len;
+    Buf response;
+    int status_code, duration_ms;
+    char *error;
+    CURL *easy;
+    struct curl_slist *headers;
+    char curl_error[CURL_ERROR_SIZE];
+    struct Delivery *next;
+} Delivery;
+
+/* Counts per key (destination or merchant); a handful of keys, so a list is enough. */
+typedef struct Count {
+    char key[128];
+    int n;
+    struct Count *next;
+} Count;
+
+/* main.c: the state of the run, and the database */
+extern PGconn *db;
+extern const char *claim_sql, *lock_sql, *complete_sql;
+extern CURLM *multi;
+extern Delivery *waiting, *waiting_tail; /* claimed, not yet started */
+extern Delivery *finished;               /* done, not yet written back */
+extern int in_flight, active, unwritten, held;
+extern double oldest_unwritten;
+extern Count *held_by_destination, *held_by_merchant, *active_by_destination, *active_by_merchant;
+extern Count *backlogged; /* destinations whose last claim filled their window */
+extern int room_opened;
+extern long long claims, write_backs, delivered, succeeded;
+void fail(const char *what, PGresult *result);
+PGresult *exec(const char *name, const char *sql, int n, const char *const *values, int *prepared);
+void command(const char *sql);
+
+/* text.c: array literals, clocks, timestamps, UUIDs */
+void put_array_item(Buf *b, const char *value);
+double now_seconds(void);
+double monotonic(void);
+void rfc3339(double seconds, char out[32]);
+void uuid4(char out[37]);
+void uuid7(double seconds, char out[37]);
+
+/* headers.c, sign.c: the stored request headers, the Standard Webhooks signature */
+int parse_headers(const char *text, Header **out);
+void sign(const char *secret, const char *id, long long timestamp, const char *body, size_t body_len, Buf *out);
+
+/* transfer.c: counts per key, the signed request of a claimed row */
+Count *find(Count **list, const char *key, int create);
+int count_of(Count **list, const char *key);
+void add(Count **list, const char *key, int change);
+void prepare_transfer(Delivery *d, PGresult *r, int row, double now);
+
+/* queue.c, write_back.c: claiming, starting and collecting transfers, writing outcomes back */
+int claim(void);
+void start_waiting(void);
+void collect_finished(void);
+void release_hold(Delivery *d);
+void write_back(void);
+
+#endif
