@@ -27,15 +27,33 @@ struct Application {
             case .methodNotAllowed(let allowed):
                 throw APIError.methodNotAllowed(allowed: allowed)
             case .found(let route, let parameters):
-                if route.access == .merchant {
-                    merchant = try Authenticator(database: database, limits: limits).authenticate(request, now: now)
+                let authenticator = Authenticator(database: database, limits: limits)
+                var tokenCheck: TokenVerification?
+                switch route.access {
+                case .merchant: merchant = try authenticator.authenticate(request, now: now)
+                case .merchantInStatement:
+                    tokenCheck = TokenVerification(try authenticator.credentials(request, now: now), authenticator)
+                case .open: break
                 }
                 var requestLogger = logger
                 requestLogger[metadataKey: "request.id"] = "\(request.requestId)"
-                let context = RequestContext(
-                    request: request, parameters: parameters, merchant: merchant ?? "",
+                var context = RequestContext(
+                    request: request, parameters: parameters,
+                    merchant: merchant ?? tokenCheck?.credentials.merchant ?? "",
                     database: database, now: now, logger: requestLogger, limits: limits)
-                return (try route.handler(context), merchant)
+                context.tokenCheck = tokenCheck
+                let response: HTTPResponse
+                do {
+                    response = try route.handler(context)
+                } catch {
+                    // Refused credentials answer first, as when they are checked before the handler.
+                    try tokenCheck?.finish()
+                    if let tokenCheck { merchant = tokenCheck.merchant }
+                    throw error
+                }
+                try tokenCheck?.finish()
+                if let tokenCheck { merchant = tokenCheck.merchant }
+                return (response, merchant)
             }
         } catch {
             let apiError = APIError.from(error)

@@ -10,15 +10,19 @@ final class Database {
     /// The worker's statements are prepared once per filter combination, so each has its own index
     /// plan; a generic plan serves them all. Left to itself PostgreSQL plans the first calls of each
     /// anew, and over the day partitions of the history that planning cost several times the query.
-    /// Set through libpq's `PGOPTIONS`, so it also holds after a reconnect, with any conninfo form.
-    static let sessionOptions = "-c plan_cache_mode=force_generic_plan"
+    /// JIT compilation is off: a generic plan over all the partitions is estimated expensive enough
+    /// to be compiled, and compiling the rendering of an event page takes seconds, for a statement
+    /// that runs in milliseconds. Set through libpq's `PGOPTIONS`, so it also holds after a
+    /// reconnect, with any conninfo form.
+    static let sessionOptions = ["plan_cache_mode": "force_generic_plan", "jit": "off"]
 
     init(conninfo: String) {
         self.conninfo = conninfo
-        let existing = getenv("PGOPTIONS").map { String(cString: $0) } ?? ""
-        if !existing.contains("plan_cache_mode") {
-            setenv("PGOPTIONS", existing.isEmpty ? Self.sessionOptions : existing + " " + Self.sessionOptions, 1)
+        var options = getenv("PGOPTIONS").map { String(cString: $0) } ?? ""
+        for (name, value) in Self.sessionOptions.sorted(by: { $0.key < $1.key }) where !options.contains(name) {
+            options += (options.isEmpty ? "" : " ") + "-c \(name)=\(value)"
         }
+        setenv("PGOPTIONS", options, 1)
     }
 
     func connection() throws -> Connection {

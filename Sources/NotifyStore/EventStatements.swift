@@ -1,3 +1,5 @@
+import NotifyDomain
+
 /// The SQL of the Notification API: filtered event pages with their attempts, manual retry, bulk recover.
 enum EventStatements {
     /// RFC 3339 UTC with milliseconds, the API's one timestamp form.
@@ -55,6 +57,18 @@ enum EventStatements {
     ]
     static let scopeBits = 1 << 1 | 1 << 6
 
+    /// One page of events as the API's JSON, with the check of the request's token in the same
+    /// statement (one round trip for the whole read). The parameters after limit and offset (and
+    /// after the order's lowest event id, see below) are the token's SHA-256, the client's failure
+    /// bucket, the window and the quota of failures: `token_merchant`, `revoked` and `failures` say
+    /// whose token it is and how many failed authentications the bucket has in the window, on every
+    /// row; the events are read only when the token is merchant `$1`'s, live, and the failures are
+    /// below the quota (else one row without an event).
+    /// Each event row carries its JSON up to the value of `request.url` (`head`), the raw URL, and
+    /// the rest (`tail`): the caller redacts the URL by the service's one URL rule and joins them.
+    /// Only the page's events are rendered, above the limited scan (rendering in the scan would
+    /// render every matching event, which the window count reads in full).
+    ///
     /// One statement per combination of filters present (a bit per filter), so every combination
     /// gets a plan that uses its index: a single `$n IS NULL OR column = $n` statement would fall
     /// back to a generic plan that scans every event of the merchant. Only the fixed column names
@@ -66,13 +80,97 @@ enum EventStatements {
     static func page(filters mask: Int) -> Statement {
         let (conditions, next) = whereClause(mask)
         let from = mask & orderBit != 0 ? "$\(next + 2)::uuid" : nil
+        let check = next + (from == nil ? 2 : 3)
         return Statement(
             "events_page_\(mask)",
             """
-            SELECT \(columns(attemptsWhere: from.map { "attempts.event_id >= \($0)" })), count(*) OVER () AS total
-            FROM events WHERE \(conditions)\(from.map { " AND event_id >= \($0)" } ?? "")
-            ORDER BY event_id DESC LIMIT $\(next)::integer OFFSET $\(next + 1)::integer
+            WITH auth AS (
+                SELECT t.merchant, t.revoked_at IS NOT NULL AS revoked, f.hits AS failures
+                FROM (SELECT 1) AS one
+                LEFT JOIN api_tokens AS t ON t.token_hash = $\(check)
+                LEFT JOIN rate_limits AS f ON f.bucket = $\(check + 1) AND f.window_start = $\(check + 2)::bigint
+            ),
+            page AS (
+                SELECT event_id, created_at, merchant, channel, order_id, notification_id, reference, adapter_id,
+                       scope, status, attempt_count, next_attempt_at, last_attempt_at, last_status_code,
+                       last_response_body, error, request_method, request_url, request_headers, destination_id,
+                       count(*) OVER () AS total
+                FROM events
+                WHERE \(conditions)\(from.map { " AND event_id >= \($0)" } ?? "")
+                  AND (SELECT auth.merchant = $1 AND NOT auth.revoked
+                              AND coalesce(auth.failures, 0) < $\(check + 3)::integer FROM auth)
+                ORDER BY event_id DESC LIMIT $\(next)::integer OFFSET $\(next + 1)::integer
+            )
+            SELECT auth.merchant AS token_merchant, auth.revoked, auth.failures,
+                   \(renderedHead(attemptsWhere: from.map { "attempts.event_id >= \($0)" })) AS head,
+                   page.request_url, \(renderedTail) AS tail, page.total
+            FROM auth LEFT JOIN page ON true
+            ORDER BY page.event_id DESC
             """, safeToRepeat: true)
+    }
+
+    /// The event's JSON text up to the value of `request.url`: keys sorted by their bytes, no
+    /// whitespace, numbers as integers and strings escaped as the API's serializer writes them (as
+    /// `to_json` does), so the bytes are those the serializer would write for the same event.
+    static func renderedHead(attemptsWhere: String?) -> String {
+        """
+        '{"adapterId":' || \(jsonText("page.adapter_id"))
+        || ',"attemptCount":' || \(jsonNumber("page.attempt_count"))
+        || ',"attempts":' || \(renderedAttempts(attemptsWhere)) || ',"channel":' || \(jsonText("page.channel"))
+        || ',"createdAt":' || \(jsonText(rfc3339("page.created_at")))
+        || ',"destinationId":' || \(jsonText("page.destination_id"))
+        || ',"error":' || \(jsonText("page.error")) || ',"id":' || \(jsonText("page.event_id"))
+        || ',"merchant":' || \(jsonText("page.merchant"))
+        || ',"nextAttemptAt":' || \(jsonText(rfc3339("page.next_attempt_at")))
+        || ',"notificationId":' || \(jsonText("page.notification_id"))
+        || ',"orderId":' || \(jsonText("page.order_id")) || ',"reference":' || \(jsonText("page.reference"))
+        || ',"request":{"headers":' || \(renderedHeaders)
+        || ',"method":' || \(jsonText("page.request_method")) || ',"url":'
+        """
+    }
+
+    /// The rest of the event's JSON after the value of `request.url`.
+    static let renderedTail = """
+        '},"responseBody":' || \(jsonText("page.last_response_body")) || ',"scope":' || \(jsonText("page.scope"))
+        || ',"status":' || \(jsonText("page.status")) || ',"statusCode":' || \(jsonNumber("page.last_status_code"))
+        || ',"timestamp":' || \(jsonText(rfc3339("page.last_attempt_at"))) || '}'
+        """
+
+    /// The event's request headers as a JSON object, names sorted by their bytes, every secret
+    /// value (by the service's rule for secret names) shown as the redaction mark.
+    static let renderedHeaders = """
+        (SELECT coalesce('{' || string_agg(to_json(h.key)::text || ':' || CASE
+                    WHEN h.key ~* '\(HeaderRules.secretNamePattern)' THEN '"\(HeaderRules.redaction)"'
+                    WHEN jsonb_typeof(h.value) = 'string' THEN h.value::text ELSE '""' END,
+                ',' ORDER BY h.key COLLATE "C") || '}', '{}')
+         FROM jsonb_each(page.request_headers) AS h)
+        """
+
+    /// The latest `latestAttempts` attempts of the event as JSON text, oldest first (as `attempts`);
+    /// `condition` as in `attempts(where:window:)`.
+    static func renderedAttempts(_ condition: String?) -> String {
+        """
+        (SELECT coalesce('[' || string_agg('{"durationMs":' || \(jsonNumber("a.duration_ms"))
+                    || ',"error":' || \(jsonText("a.error")) || ',"id":' || \(jsonText("a.attempt_id"))
+                    || ',"responseBody":' || \(jsonText("a.response_body"))
+                    || ',"statusCode":' || \(jsonNumber("a.status_code"))
+                    || ',"timestamp":' || \(jsonText(rfc3339("a.attempted_at")))
+                    || ',"trigger":' || \(jsonText("a.trigger")) || '}',
+                ',' ORDER BY a.attempted_at, a.attempt_id) || ']', '[]')
+         FROM (SELECT * FROM attempts
+               WHERE attempts.merchant = page.merchant AND attempts.event_id = page.event_id\(condition.map { " AND \($0)" } ?? "")
+               \(latestAttemptsWindow)) AS a)
+        """
+    }
+
+    /// A value as a JSON string (`null` for NULL).
+    private static func jsonText(_ expression: String) -> String {
+        "coalesce(to_json(\(expression))::text, 'null')"
+    }
+
+    /// An integer column as a JSON number (`null` for NULL).
+    private static func jsonNumber(_ expression: String) -> String {
+        "coalesce((\(expression))::text, 'null')"
     }
 
     static func count(filters mask: Int) -> Statement {

@@ -15,6 +15,31 @@ public struct EventFilter: Sendable {
     public init() {}
 }
 
+/// The credentials a request presented, for a statement that checks them itself (see
+/// ``EventStore/page(merchant:filter:offset:limit:credentials:)``): the token's SHA-256, the
+/// client's failed-authentication bucket and window, and the quota of failures in a window.
+public struct TokenCheck: Sendable {
+    public let tokenHash: String
+    public let failureBucket: String
+    public let window: Int
+    public let maxFailures: Int
+
+    public init(tokenHash: String, failureBucket: String, window: Int, maxFailures: Int) {
+        self.tokenHash = tokenHash
+        self.failureBucket = failureBucket
+        self.window = window
+        self.maxFailures = maxFailures
+    }
+}
+
+/// A page of events already rendered as JSON: `data` is the array's text (UTF-8), `size` the
+/// events in it and `total` the events matching.
+public struct RenderedPage: Sendable {
+    public var data: [UInt8] = []
+    public var size = 0
+    public var total = 0
+}
+
 /// Events and their attempts as the Notification API shows them: newest first,
 /// secrets in request headers redacted, latest attempt summarised on the event. A page is one
 /// statement (events, their attempts and the total), so an event's `attemptCount` always agrees
@@ -26,10 +51,14 @@ public struct EventStore {
         self.connection = connection
     }
 
-    /// One page of events and the total number matching.
-    public func page(merchant: String, filter: EventFilter, offset: Int, limit: Int) throws -> (
-        events: [JSON], total: Int
-    ) {
+    /// One page of events as the API's JSON (`data`: the array, keys sorted, no whitespace) and the
+    /// total number matching, read in the same round trip as the check of the request's token
+    /// (`credentials`): the events are read only when the token is `merchant`'s, live, and its
+    /// client is under its failure quota. `owner` and `failures` are returned for the caller to
+    /// answer a refused token as it answers one checked on its own; `page` is `nil` when refused.
+    public func page(
+        merchant: String, filter: EventFilter, offset: Int, limit: Int, credentials: TokenCheck
+    ) throws -> (owner: MerchantStore.TokenOwner?, failures: Int, page: RenderedPage?) {
         var scopePointer: String?
         var scopeKey: String?
         switch filter.scope.map(ScopeQuery.init) {
@@ -49,13 +78,38 @@ public struct EventStore {
             parameters.append(value)
         }
         let bound: [any SQLParameter] = filter.orderId.map { [OrderEventBound.lowestEventId(orderId: $0)] } ?? []
-        let rows = try connection.query(EventStatements.page(filters: mask), parameters + [limit, offset] + bound).all
-        var total = try rows.first?.int("total") ?? 0
-        if rows.isEmpty && offset > 0 {
-            total =
+        let rows = try connection.query(
+            EventStatements.page(filters: mask),
+            parameters + [limit, offset] + bound + [
+                credentials.tokenHash, credentials.failureBucket, credentials.window, credentials.maxFailures,
+            ])
+        guard let first = rows.first else {
+            throw StoreError(kind: .failed, message: "no credentials row", statement: rows.statement)
+        }
+        let failures = try first.optionalInt("failures") ?? 0
+        guard let owner = try first.optionalString("token_merchant") else { return (nil, failures, nil) }
+        let tokenOwner = MerchantStore.TokenOwner(merchant: owner, revoked: try first.bool("revoked"))
+        guard owner == merchant, !tokenOwner.revoked, failures < credentials.maxFailures else {
+            return (tokenOwner, failures, nil)
+        }
+        var page = RenderedPage()
+        page.data.reserveCapacity(rows.count * 1024 + 2)
+        page.data.append(UInt8(ascii: "["))
+        for row in rows.all {
+            guard let total = try row.optionalInt("total") else { continue }  // the row of an empty page
+            if page.size > 0 { page.data.append(UInt8(ascii: ",")) }
+            try row.appendBytes("head", to: &page.data)
+            JSON.appendString(HeaderRules.redactedURL(try row.string("request_url")), to: &page.data)
+            try row.appendBytes("tail", to: &page.data)
+            page.size += 1
+            page.total = total
+        }
+        page.data.append(UInt8(ascii: "]"))
+        if page.size == 0 && offset > 0 {
+            page.total =
                 try connection.query(EventStatements.count(filters: mask), parameters + bound).first?.int("total") ?? 0
         }
-        return (try rows.map(Self.event), total)
+        return (tokenOwner, failures, page)
     }
 
     /// One event with a page of its attempts (oldest first), `nil` when the merchant has no such event.

@@ -111,7 +111,9 @@ extension StoreTests {
             for mask in 0..<(1 << filterValues.count) where names.contains("events_page_\(mask)") {
                 let filters = filterValues.indices.filter { mask & (1 << $0) != 0 }.map { filterValues[$0] }
                 let from = mask & 1 != 0 ? [everything] : []
-                try expectIndexScans("events_page_\(mask)", [Self.merchant] + filters + ["50", "0"] + from)
+                let credentials = [String(repeating: "ab", count: 32), "auth:127.0.0.1", "0", "10"]
+                let page = [Self.merchant] + filters + ["50", "0"] + from + credentials
+                try expectIndexScans("events_page_\(mask)", page)
                 try expectIndexScans("events_count_\(mask)", [Self.merchant] + filters + from)
             }
             let stamp = now.ISO8601Format()
@@ -149,7 +151,8 @@ extension StoreTests {
             let orderId = UUIDv7.make(unixMillis: UInt64(now.timeIntervalSince1970 * 1000), random: Array(1...10))
             let page = try #require(StatementCatalog.all.first { $0.name == "events_page_1" })
             let from = OrderEventBound.lowestEventId(orderId: orderId)
-            let text = try plan(page, [Self.merchant, orderId, "50", "0", from])
+            let credentials = [String(repeating: "ab", count: 32), "auth:127.0.0.1", "0", "10"]
+            let text = try plan(page, [Self.merchant, orderId, "50", "0", from] + credentials)
             let opened = try connection.query(
                 Statement(
                     "opened_days",

@@ -7,6 +7,11 @@ struct Router {
     /// Whether a route needs the merchant's credentials (`/healthz` and `/metrics` do not).
     enum Access {
         case merchant
+        /// The merchant's credentials, checked by the handler's own statement in the same round
+        /// trip as its read (``RequestContext/verifyToken(owner:failures:)``); the handler must
+        /// read nothing but through such a statement. Refused credentials get the same answers as
+        /// with `merchant`, and take precedence over the handler's own errors.
+        case merchantInStatement
         case open
     }
 

@@ -11,7 +11,7 @@ enum EventRoutes {
 
     static func register(in router: inout Router) {
         for base in bases {
-            router.add("GET", base, list)
+            router.add("GET", base, access: .merchantInStatement, list)
             router.add("POST", base + "/retry", recover)
             router.add("GET", base + "/{eventId}") { context in
                 .json(200, try load(context))
@@ -49,10 +49,14 @@ enum EventRoutes {
             throw APIError.badRequest("destinationId must be a UUID", field: "destinationId")
         }
         let paging = try Paging(context)
+        guard let credentials = context.credentials else { throw APIError.internalError }
         let store = EventStore(connection: try context.database.connection())
-        let page = try store.page(
-            merchant: context.merchant, filter: filter, offset: paging.offset, limit: paging.limit)
-        return .json(200, paging.page(page.events, total: page.total))
+        let (owner, failures, page) = try store.page(
+            merchant: context.merchant, filter: filter, offset: paging.offset, limit: paging.limit,
+            credentials: credentials)
+        try context.verifyToken(owner: owner, failures: failures)
+        guard let page else { throw APIError.internalError }
+        return paging.response(page)
     }
 
     /// Bulk recover: one manual attempt for every matching event of a window (at most 14 days,

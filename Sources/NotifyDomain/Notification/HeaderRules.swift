@@ -65,6 +65,13 @@ public enum HeaderRules {
         return secretNames.contains(lower) || secretFragments.contains { lower.contains($0) }
     }
 
+    /// A POSIX regular expression (for a case-insensitive match) that finds exactly the names
+    /// ``isSecret(name:)`` calls secret when they are ASCII, as header names always are: lets
+    /// PostgreSQL redact the headers of a response it renders, by the same rule.
+    public static var secretNamePattern: String {
+        "^(" + secretNames.sorted().joined(separator: "|") + ")$|" + secretFragments.joined(separator: "|")
+    }
+
     /// The headers with every secret value replaced by `***`, order and names kept.
     public static func redacted(_ headers: [HTTPHeader]) -> [HTTPHeader] {
         headers.map { isSecret(name: $0.name) ? HTTPHeader(name: $0.name, value: redaction) : $0 }

@@ -15,6 +15,13 @@ extension JSON {
         return output
     }
 
+    /// Appends `text` as a JSON string literal, escaped exactly as ``serialized()`` escapes strings:
+    /// lets a response be written as bytes (pieces PostgreSQL rendered, a few values added here)
+    /// without building a tree, and still be byte-for-byte what the serializer would write.
+    public static func appendString(_ text: String, to output: inout [UInt8]) {
+        JSONSerializer.writeString(text, into: &output)
+    }
+
     /// Whether this is a number with an integral value (`3`, `3.0`, `-1e3`), the JSON Schema
     /// meaning of `integer`.
     public var isInteger: Bool {
@@ -70,7 +77,7 @@ enum JSONSerializer {
         }
     }
 
-    private static func writeString(_ text: String, into output: inout [UInt8]) {
+    static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             let letter: UInt8

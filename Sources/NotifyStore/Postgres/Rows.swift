@@ -36,6 +36,17 @@ public final class Rows {
         return index
     }
 
+    /// Appends the column's bytes as PostgreSQL sent them (no `String` in between); `false` for NULL.
+    fileprivate func appendBytes(row: Int, column: Int32, to output: inout [UInt8]) -> Bool {
+        if PQgetisnull(result, Int32(row), column) == 1 { return false }
+        let length = Int(PQgetlength(result, Int32(row), column))
+        guard length > 0, let value = PQgetvalue(result, Int32(row), column) else { return true }
+        value.withMemoryRebound(to: UInt8.self, capacity: length) {
+            output.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+        }
+        return true
+    }
+
     fileprivate func text(row: Int, column: Int32) -> String? {
         if PQgetisnull(result, Int32(row), column) == 1 { return nil }
         return String(cString: PQgetvalue(result, Int32(row), column))
@@ -55,6 +66,14 @@ public struct Row {
     public func string(_ name: String) throws -> String {
         guard let value = try optionalString(name) else { throw unexpected(name, "NULL") }
         return value
+    }
+
+    /// Appends the text of a column that must not be NULL to `output` as it came from the server:
+    /// for JSON that PostgreSQL rendered and the response passes through.
+    public func appendBytes(_ name: String, to output: inout [UInt8]) throws {
+        guard rows.appendBytes(row: index, column: try rows.column(name), to: &output) else {
+            throw unexpected(name, "NULL")
+        }
     }
 
     public func optionalInt(_ name: String) throws -> Int? {
