@@ -53,15 +53,15 @@ struct Worker {
         var headers = response.headers
         if !request.requestId.isEmpty { headers.append(("X-Request-Id", request.requestId)) }
         connection.write(status: response.status, headers: headers, body: response.body)
-        logger.info(
-            "request",
-            metadata: [
-                "request.id": "\(request.requestId)",
-                "http.method": "\(request.method)",
-                "http.path": "\(request.path)",
-                "http.status": .stringConvertible(response.status),
-                "merchant": "\(merchant ?? "")",
-                "duration.ms": .stringConvertible(Int(Date().timeIntervalSince(started) * 1000)),
-            ])
+        var metadata: Logger.Metadata = [
+            "request.id": "\(request.requestId)",
+            "http.method": "\(request.method)",
+            "http.path": "\(request.path)",
+            "http.status": .stringConvertible(response.status),
+            "merchant": "\(merchant ?? "")",
+            "duration.ms": .stringConvertible(Int(Date().timeIntervalSince(started) * 1000)),
+        ]
+        for field in response.logFields { metadata[field.name] = "\(field.value)" }
+        logger.info("request", metadata: metadata)
     }
 }

@@ -100,11 +100,16 @@ public struct OrderStore {
         _ change: (OrderRecord, _ timestamp: String) throws -> OrderChange
     ) throws -> (order: OrderRecord, events: [PlannedEvent])? {
         guard UUIDFormat.isValid(orderId) else { return nil }
-        return try connection.transaction {
-            guard let row = try connection.query(OrderStatements.lockOrder, [merchant, orderId]).first else {
-                return nil
-            }
-            let before = try record(row, merchant: merchant, orderId: orderId)
+        // Two round trips: BEGIN, the lock and the notifications go together; the update, the
+        // events and COMMIT go together.
+        let read = [
+            Connection.Step(OrderStatements.lockOrder, [merchant, orderId]),
+            Connection.Step(OrderStatements.selectNotifications, [merchant, orderId]),
+        ]
+        return try connection.transaction(pipelining: read) {
+            rows -> (value: (order: OrderRecord, events: [PlannedEvent])?, last: [Connection.Step]) in
+            guard let row = rows[0].first else { return (nil, []) }
+            let before = try record(row, notifications: rows[1], merchant: merchant, orderId: orderId)
             let timestamp = context.timestamp()
             let wanted = try change(before, timestamp)
             var after = before
@@ -119,25 +124,25 @@ public struct OrderStore {
                 try insert(notification, merchant: merchant, orderId: orderId, timestamp: timestamp)
             }
             after.notifications += wanted.register
-            guard after.document != before.document else { return (after, []) }
-            try connection.query(
-                OrderStatements.updateOrder, [merchant, orderId, after.document, timestamp])
+            guard after.document != before.document else { return ((after, []), []) }
             let events = try EventPlanner.plan(
                 before: before.document, after: after.document, order: OrderView.payloadJSON(document: after.document),
                 notifications: before.notifications.filter { $0.id != wanted.unregister },
                 configurations: try configurations(for: before), createdAt: timestamp,
                 makeId: context.makeId, matchSteps: context.matchSteps)
-            try record(events, order: after, timestamp: timestamp)
-            return (after, events)
-        }
+            var writes = [Connection.Step(OrderStatements.updateOrder, [merchant, orderId, after.document, timestamp])]
+            if let recorded = record(events, order: after, timestamp: timestamp) { writes.append(recorded) }
+            return ((after, events), writes)
+        }.value
     }
 
-    private func record(_ events: [PlannedEvent], order: OrderRecord, timestamp: String) throws {
-        guard !events.isEmpty else { return }
+    /// The statement that records `events` with their deliveries and NOTIFY; `nil` for no event.
+    private func record(_ events: [PlannedEvent], order: OrderRecord, timestamp: String) -> Connection.Step? {
+        guard !events.isEmpty else { return nil }
         let headers = events.map { event in
             JSON.object(Dictionary(event.headers.map { ($0.name, JSON.string($0.value)) }) { first, _ in first })
         }
-        try connection.query(
+        return Connection.Step(
             OrderStatements.recordEvents,
             [
                 order.merchant, order.orderId, order.channel, timestamp, SQLArray(events.map(\.id)),
@@ -168,17 +173,22 @@ public struct OrderStore {
     }
 
     private func record(_ row: Row, merchant: String, orderId: String) throws -> OrderRecord {
-        let notifications = try connection.query(OrderStatements.selectNotifications, [merchant, orderId]).all.map {
-            row -> RegisteredNotification in
+        try record(
+            row, notifications: try connection.query(OrderStatements.selectNotifications, [merchant, orderId]),
+            merchant: merchant, orderId: orderId)
+    }
+
+    private func record(_ row: Row, notifications: Rows, merchant: String, orderId: String) throws -> OrderRecord {
+        let registered = try notifications.all.map { row -> RegisteredNotification in
             let origin = try row.string("origin")
             return RegisteredNotification(
                 id: try row.string("notification_id"),
                 origin: RegisteredNotification.Origin(rawValue: origin) ?? .api,
-                spec: try NotificationSpec(json: try row.json("spec")))
+                spec: try StoredSpecs.spec(try row.string("spec"), statement: notifications.statement))
         }
         return OrderRecord(
             merchant: merchant, orderId: orderId, channel: try row.string("channel"),
             document: try row.json("document"),
-            notifications: notifications)
+            notifications: registered)
     }
 }

@@ -189,6 +189,42 @@ extension StoreTests {
             #expect(try listener.waitForNotification(timeout: 10), "the new session listens")
         }
 
+        /// A pipelined transaction: its first group's results reach the body, its last group commits
+        /// with it, and a failure in either group rolls everything back and leaves the connection
+        /// usable (prepared statements included).
+        @Test func pipelinedTransactionCommitsOrRollsBack() throws {
+            try connection.executeScript("CREATE TABLE piped (name text PRIMARY KEY)", name: "create_piped")
+            let insert = Statement("insert_piped", "INSERT INTO piped (name) VALUES ($1)")
+            let count = Statement("count_piped", "SELECT count(*) AS n FROM piped")
+            let echo = Statement("echo_piped", "SELECT $1::text AS value")
+            let seen = try connection.transaction(pipelining: [.init(echo, ["first"]), .init(count)]) {
+                rows -> (value: [String?], last: [Connection.Step]) in
+                ([try rows[0].first?.string("value"), try rows[1].first?.string("n")], [.init(insert, ["kept"])])
+            }
+            #expect(seen.value == ["first", "0"])
+            #expect(seen.last.map(\.affected) == [1])
+            #expect(throws: StoreError.self) {
+                try connection.transaction(pipelining: [.init(insert, ["dropped"])]) { _ in
+                    ((), [.init(insert, ["also dropped"]), .init(insert, ["kept"]), .init(insert, ["skipped"])])
+                }
+            }
+            #expect(throws: StoreError.self) {
+                try connection.transaction(pipelining: [.init(insert, ["dropped"]), .init(insert, ["kept"])]) { _ in
+                    ((), [.init(insert, ["never sent"])])
+                }
+            }
+            #expect(throws: StoreError.self) {
+                try connection.transaction(pipelining: [.init(insert, ["dropped"])]) {
+                    _ -> (value: Void, last: [Connection.Step]) in
+                    try connection.query(insert, ["dropped too"])
+                    throw StoreError(kind: .failed, message: "the body gives up")
+                }
+            }
+            #expect(!connection.isInTransaction)
+            #expect(try connection.query(count).first?.int("n") == 1)
+            #expect(try connection.query(echo, ["after"]).first?.string("value") == "after")
+        }
+
         @Test func arrayParameters() throws {
             let statement = Statement("unnest_texts", "SELECT value FROM unnest($1::text[]) AS value")
             let values: [String?] = [

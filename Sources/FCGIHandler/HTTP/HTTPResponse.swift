@@ -5,6 +5,8 @@ struct HTTPResponse {
     var status: Int
     var headers: [(String, String)]
     var body: [UInt8]
+    /// What the handler adds to the request's one access-log line (e.g. the events a change made).
+    var logFields: [(name: String, value: String)] = []
 
     static func json(_ status: Int, _ value: JSON, headers: [(String, String)] = []) -> HTTPResponse {
         HTTPResponse(

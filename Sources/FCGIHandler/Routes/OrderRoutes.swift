@@ -23,8 +23,9 @@ enum OrderRoutes {
             guard try store.delete(merchant: context.merchant, orderId: orderId) else {
                 throw APIError.notFound("no order '\(orderId)'")
             }
-            context.logger.info("order deleted", metadata: ["order.id": "\(orderId)"])
-            return .empty(204)
+            var response = HTTPResponse.empty(204)
+            response.logFields = [("order.id", orderId)]
+            return response
         }
         router.add("PUT", base + "/{orderId}/state") { context in
             let body = try context.request.jsonObjectBody()
@@ -102,14 +103,11 @@ enum OrderRoutes {
                     return change
                 })
         else { throw APIError.notFound("no order '\(orderId)'") }
+        var response = HTTPResponse.json(200, result.order.json)
         if !result.events.isEmpty {
-            context.logger.info(
-                "order changed",
-                metadata: [
-                    "order.id": "\(orderId)", "events": .stringConvertible(result.events.count),
-                ])
+            response.logFields = [("order.id", orderId), ("events", "\(result.events.count)")]
         }
-        return .json(200, result.order.json)
+        return response
     }
 
     static func refuseUnknownFields(_ object: [String: JSON], allowed: Set<String>) throws {
