@@ -215,12 +215,14 @@ int main(int argc, char **argv) {
     }
     const char *limit = getenv("NOTIFY_AUTH_FAILURE_LIMIT");
     if (limit && atoi(limit) > 0) auth_failure_limit = atoi(limit);
-    /* As notify-fcgi's Database: generic plans for the prepared statements, through PGOPTIONS. */
-    const char *options = getenv("PGOPTIONS");
-    if (!options || !strstr(options, "plan_cache_mode")) {
+    /* As notify-fcgi's Database: generic plans for the prepared statements and no JIT, through PGOPTIONS. */
+    static const char *const session_options[][2] = {{"jit", "off"}, {"plan_cache_mode", "force_generic_plan"}};
+    for (size_t i = 0; i < sizeof session_options / sizeof session_options[0]; i++) {
+        const char *options = getenv("PGOPTIONS");
+        if (options && strstr(options, session_options[i][0])) continue;
         char joined[1024];
-        snprintf(joined, sizeof joined, "%s%s-c plan_cache_mode=force_generic_plan", options ? options : "",
-                 options && *options ? " " : "");
+        snprintf(joined, sizeof joined, "%s%s-c %s=%s", options ? options : "", options && *options ? " " : "",
+                 session_options[i][0], session_options[i][1]);
         setenv("PGOPTIONS", joined, 1);
     }
     unlink(path);
