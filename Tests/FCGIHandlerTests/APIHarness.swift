@@ -73,6 +73,19 @@ struct APIHarness {
         return id
     }
 
+    /// Creates an order, registers `notification` (JSON) on it and moves it to `processing`, so a
+    /// notification scoped to that state fires once. Returns the order's id.
+    func orderFiredOnProcessing(notification: String) throws -> String {
+        let orderId = try createOrder()
+        let path = "/api/v0/checkout/orders/" + orderId
+        let registered = send("POST", path + "/notifications", json: notification)
+        let moved = send("PUT", path + "/state", json: #"{"currentStatus": "processing"}"#)
+        guard registered.status == 201, moved.status == 200 else {
+            throw HarnessError("fixture: \(registered.text) / \(moved.text)")
+        }
+        return orderId
+    }
+
     struct HarnessError: Error, CustomStringConvertible {
         let description: String
         init(_ description: String) { self.description = description }

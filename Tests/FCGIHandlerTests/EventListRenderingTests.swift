@@ -12,7 +12,7 @@ import Testing
 /// tree), and refused credentials must get the answers of a separate check, before any other.
 @Suite(.enabled(if: TestDatabase.isConfigured), .usesTheCluster)
 struct EventListRenderingTests {
-    static let events = "/api/v0/checkout/notifications/events"
+    static let events = NotificationAPITests.events
     let api: APIHarness
     let orderId: String
 
@@ -20,21 +20,14 @@ struct EventListRenderingTests {
     /// fired once, with attempts whose texts need every kind of escaping.
     init() throws {
         api = try APIHarness()
-        orderId = try api.createOrder()
-        let path = OrderRoutesTests.orders + "/" + orderId
-        let registered = api.send(
-            "POST", path + "/notifications",
-            json: #"""
+        orderId = try api.orderFiredOnProcessing(
+            notification: #"""
                 {"url": "http://127.0.0.1:9/hook?token=abc&x=1&a%75th=z&flag&empty_key=",
                  "method": "PUT",
                  "headers": {"Authorization": "Bearer s3cret", "X-Api-Key": "k", "X-Plain": "a \"quoted\" \\ value\twith tab é ✓",
                              "Zeta": "last", "a-lower": "first"},
                  "scope": {"state": ["processing"]}}
                 """#)
-        let moved = api.send("PUT", path + "/state", json: #"{"currentStatus": "processing"}"#)
-        guard registered.status == 201, moved.status == 200 else {
-            throw APIHarness.HarnessError("fixture: \(registered.text) / \(moved.text)")
-        }
         try api.connection.executeScript(
             #"""
             INSERT INTO attempts (merchant, event_id, attempt_id, attempted_at, status_code, response_body, duration_ms,

@@ -18,15 +18,8 @@ struct NotificationAPITests {
     /// An order with one notification whose scope the move to `processing` fires: one pending event.
     init() throws {
         api = try APIHarness()
-        orderId = try api.createOrder()
-        let path = OrderRoutesTests.orders + "/" + orderId
-        let registered = api.send(
-            "POST", path + "/notifications",
-            json: #"{"url": "http://127.0.0.1:9/hook", "scope": {"state": ["processing"]}}"#)
-        let moved = api.send("PUT", path + "/state", json: #"{"currentStatus": "processing"}"#)
-        guard registered.status == 201, moved.status == 200 else {
-            throw APIHarness.HarnessError("fixture: \(registered.text) / \(moved.text)")
-        }
+        orderId = try api.orderFiredOnProcessing(
+            notification: #"{"url": "http://127.0.0.1:9/hook", "scope": {"state": ["processing"]}}"#)
     }
 
     @Test func eventsAreListedFilteredAndReadOneByOne() throws {
