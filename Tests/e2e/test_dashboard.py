@@ -101,6 +101,21 @@ def scene(base_url: str) -> Iterator[Scene]:
         yield Scene(base_url, create_merchant("dash-" + secrets.token_hex(4)), ok, hostile)
 
 
+@pytest.fixture
+def signed_in(page: Page, scene: Scene) -> Page:
+    """The page signed in as the scene's merchant, whatever the tests before it did, so that each
+    test also passes on its own."""
+    stored = page.driver.execute_script(
+        "return location.href.includes('/dashboard/') && sessionStorage.getItem('notify.token')"
+    )
+    if stored != scene.merchant.token:
+        page.sign_in(scene.merchant.id, scene.merchant.token)
+        page.wait(
+            lambda: page.css("#who-merchant") and page.css("#who-merchant")[0].text == scene.merchant.id, "signed in"
+        )
+    return page
+
+
 def test_a_wrong_token_gets_a_clear_401_message(page: Page, scene: Scene) -> None:
     page.sign_out()
     page.sign_in(scene.merchant.id, "not-the-token")
@@ -134,6 +149,7 @@ def test_sign_in_shows_the_overview_chart(page: Page, scene: Scene) -> None:
     page.shot("overview")
 
 
+@pytest.mark.usefixtures("signed_in")
 def test_events_show_delivered_failed_and_pending_at_a_glance(page: Page, scene: Scene) -> None:
     page.go("#/events")
     rows = page.wait(
@@ -165,6 +181,7 @@ def test_events_show_delivered_failed_and_pending_at_a_glance(page: Page, scene:
     assert page.css("#event-filters input[name=orderId]")[0].get_attribute("value") == scene.ok_order
 
 
+@pytest.mark.usefixtures("signed_in")
 def test_a_response_body_with_markup_is_shown_as_text(page: Page, scene: Scene) -> None:
     page.go("#/events/" + scene.hostile_event)
     body = page.wait(lambda: page.css("pre.body"), "the response body")[0]
@@ -176,6 +193,7 @@ def test_a_response_body_with_markup_is_shown_as_text(page: Page, scene: Scene) 
     page.shot("event-hostile-body")
 
 
+@pytest.mark.usefixtures("signed_in")
 def test_retry_shows_the_new_attempt(page: Page, scene: Scene) -> None:
     page.go("#/events/" + scene.failed_event)
     page.wait(lambda: page.css("#event[data-status=failed] li.attempt"), "the failed event")
@@ -189,6 +207,7 @@ def test_retry_shows_the_new_attempt(page: Page, scene: Scene) -> None:
     page.shot("event-retried")
 
 
+@pytest.mark.usefixtures("signed_in")
 def test_a_narrow_screen_needs_no_sideways_scrolling(page: Page, scene: Scene) -> None:
     page.driver.set_window_size(375, 812)
     for hash_path, ready, name in [
@@ -204,6 +223,7 @@ def test_a_narrow_screen_needs_no_sideways_scrolling(page: Page, scene: Scene) -
         page.shot(name)
 
 
+@pytest.mark.usefixtures("signed_in")
 def test_a_network_failure_says_so(page: Page, scene: Scene) -> None:
     page.go("#/")
     page.wait(lambda: page.css("svg.chart"), "the overview")
@@ -225,6 +245,7 @@ def test_a_network_failure_says_so(page: Page, scene: Scene) -> None:
     page.wait(lambda: page.css("table.events tbody tr") and not page.banner(), "events again")
 
 
+@pytest.mark.usefixtures("signed_in")
 def test_the_console_shows_no_policy_violation_or_script_error(page: Page, scene: Scene) -> None:
     for hash_path, ready in [
         ("#/", "svg.chart"),
