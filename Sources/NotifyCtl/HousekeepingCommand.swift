@@ -4,7 +4,8 @@ import NotifyFoundation
 import NotifyStore
 
 /// `notifyctl housekeeping`: one history housekeeping now, as the sweep does every minute (drop the
-/// day partitions past `NOTIFY_RETENTION_DAYS`, create `NOTIFY_PARTITIONS_AHEAD` days ahead). Safe to
+/// day partitions past `NOTIFY_RETENTION_DAYS`, create `NOTIFY_PARTITIONS_AHEAD` days ahead, forget quota windows
+/// older than an hour). Safe to
 /// run at any time, twice, or next to running sweeps: one housekeeping runs at a time, the others
 /// report `"ran": false`.
 struct HousekeepingCommand: ParsableCommand {
@@ -26,7 +27,9 @@ struct HousekeepingCommand: ParsableCommand {
         let output: JSON = .object([
             "ran": .bool(report.ran), "droppedDays": .number(Double(report.dropped)),
             "keptPending": .number(Double(report.kept)), "removedRetained": .number(Double(report.removed)),
-            "createdDays": .number(Double(report.created)), "retentionDays": .number(Double(retention.retentionDays)),
+            "createdDays": .number(Double(report.created)),
+            "expiredQuotaWindows": .number(Double(report.expiredQuotas)),
+            "retentionDays": .number(Double(retention.retentionDays)),
             "partitions": .array(partitions.map { .string($0) }),
         ])
         print(output.serialized())

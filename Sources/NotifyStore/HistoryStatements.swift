@@ -1,5 +1,5 @@
 /// The SQL of history housekeeping: drop the day partitions past the retention, create the coming
-/// ones. The partition DDL runs inside the functions of migration 0004, which build every table
+/// ones, forget old quota windows. The partition DDL runs inside the functions of migration 0004, which build every table
 /// name from a date they compute; the days come in here as bound values.
 enum HistoryStatements {
     /// Only one housekeeping at a time, over all processes: the others skip their turn.
@@ -23,6 +23,17 @@ enum HistoryStatements {
         SELECT history_create_partitions(($1::timestamptz AT TIME ZONE 'UTC')::date - 1,
                                          ($1::timestamptz AT TIME ZONE 'UTC')::date + $2::integer) AS created
         """)
+    /// Forgets the quota windows that ended more than an hour before $1: the quotas read only the
+    /// current minute's window, so older rows are dead weight, one per client address ever counted.
+    static let expireQuotas = Statement(
+        "history_expire_quotas",
+        """
+        WITH gone AS (
+            DELETE FROM rate_limits WHERE window_start < extract(epoch FROM $1::timestamptz)::bigint - 3600
+            RETURNING 1
+        )
+        SELECT count(*)::integer AS expired FROM gone
+        """)
     /// The day partitions of events there are now, oldest first.
     static let partitions = Statement(
         "history_partitions",
@@ -31,5 +42,5 @@ enum HistoryStatements {
         WHERE i.inhparent = 'events'::regclass ORDER BY c.relname
         """, safeToRepeat: true)
 
-    static var all: [Statement] { [lock, lockTimeout, drop, create, partitions] }
+    static var all: [Statement] { [lock, lockTimeout, drop, create, expireQuotas, partitions] }
 }

@@ -50,6 +50,8 @@ public struct HistoryStore {
         public var kept = 0
         public var removed = 0
         public var created = 0
+        /// Quota windows (rate_limits rows) forgotten.
+        public var expiredQuotas = 0
     }
 
     private let connection: Connection
@@ -74,6 +76,8 @@ public struct HistoryStore {
             }
             report.created =
                 try connection.query(HistoryStatements.create, [now, retention.aheadDays]).first?.int("created") ?? 0
+            report.expiredQuotas =
+                try connection.query(HistoryStatements.expireQuotas, [now]).first?.int("expired") ?? 0
             return report
         }
     }

@@ -3,7 +3,7 @@ import Logging
 import NotifyStore
 
 /// Runs history housekeeping from the sweep at most once a minute per process: drops the day
-/// partitions past the retention and creates the coming ones. It runs when the sweep has nothing
+/// partitions past the retention, creates the coming ones and forgets old quota windows. It runs when the sweep has nothing
 /// in flight (so it never delays a claim or a write-back), or after five minutes without such a
 /// moment. Several sweeps may all try; the store's advisory lock lets one do the work and the
 /// others skip. A failure is logged and retried at the next turn.
@@ -31,7 +31,9 @@ final class Housekeeper {
         do {
             let report = try HistoryStore(connection: connection).housekeeping(
                 now: now.rfc3339, retention: retention)
-            guard report.ran, report.dropped + report.created + report.removed > 0 else { return }
+            guard report.ran, report.dropped + report.created + report.removed + report.expiredQuotas > 0 else {
+                return
+            }
             logger.info(
                 "history housekeeping",
                 metadata: [
@@ -39,6 +41,7 @@ final class Housekeeper {
                     "kept_pending": .stringConvertible(report.kept),
                     "removed_retained": .stringConvertible(report.removed),
                     "created_days": .stringConvertible(report.created),
+                    "expired_quota_windows": .stringConvertible(report.expiredQuotas),
                 ])
         } catch {
             logger.error("history housekeeping failed", metadata: ["error": "\(error)"])
