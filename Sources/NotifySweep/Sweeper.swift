@@ -31,9 +31,11 @@ final class Sweeper {
     /// Deliveries claimed and not yet written back or released, per destination and per merchant.
     private var heldByDestination: [String: Int] = [:]
     private var heldByMerchant: [String: Int] = [:]
-    /// Destinations (and merchants) whose last claim filled their room: more of theirs is likely due.
+    /// Destinations and merchants whose last claim filled their window: more of theirs is likely due.
     private var backlogged: Set<String> = []
-    /// Set when a backlogged destination got room back, or the last claim was cut by the batch size.
+    private var backloggedMerchants: Set<String> = []
+    /// Set when a backlogged destination or merchant got room back, or the last claim was cut by
+    /// the batch size.
     private var roomOpened = true
 
     /// Attempts written back in one transaction at most this long after they finished (outcomes go
@@ -59,8 +61,8 @@ final class Sweeper {
     /// How many more deliveries one claim may take now.
     var room: Int { max(0, min(config.batchSize, config.maxHeld - busy)) }
 
-    /// Whether a claim is worth its statement now: nothing is held, or a destination with more due
-    /// work got room back since the last claim.
+    /// Whether a claim is worth its statement now: nothing is held, or a destination or merchant
+    /// with more due work got room back since the last claim.
     var wantsMore: Bool { room > 0 && (busy == 0 || roomOpened) }
 
     /// Claims what the destinations' room allows and starts it. Returns how many were claimed.
@@ -90,6 +92,9 @@ final class Sweeper {
         }
         for (destination, held) in heldByDestination where held >= config.destinationWindow {
             backlogged.insert(destination)
+        }
+        for (merchant, held) in heldByMerchant where held >= config.merchantWindow {
+            backloggedMerchants.insert(merchant)
         }
         if claimed.count >= limit { roomOpened = true }
         deliverer.submit(requests)
@@ -198,8 +203,13 @@ final class Sweeper {
         heldByDestination[destination] = held > 0 ? held : nil
         let merchantHeld = heldByMerchant[delivery.merchant, default: 0] + change
         heldByMerchant[delivery.merchant] = merchantHeld > 0 ? merchantHeld : nil
-        if change < 0, held <= config.destinationWindow / 2, backlogged.contains(destination) {
+        guard change < 0 else { return }
+        if held <= config.destinationWindow / 2, backlogged.contains(destination) {
             backlogged.remove(destination)
+            roomOpened = true
+        }
+        if merchantHeld <= config.merchantWindow / 2, backloggedMerchants.contains(delivery.merchant) {
+            backloggedMerchants.remove(delivery.merchant)
             roomOpened = true
         }
     }

@@ -44,6 +44,17 @@ struct SweepPipelineTests {
             random: ConstantRandom())
     }
 
+    /// A sweeper with the limits of `config` in its deliverer too, as `notify-sweep` builds it.
+    private func sweeper(_ config: SweepConfig) -> Sweeper {
+        let deliverer = HTTPDeliverer(
+            policy: config.policy, timeout: config.timeout, maxConcurrent: config.concurrency,
+            maxConnectionsPerHost: config.destinationConcurrency, maxPerMerchant: config.merchantConcurrency,
+            userAgent: Sweeper.userAgent)
+        return Sweeper(
+            config: config, deliverer: deliverer, logger: Logger(label: "sweep-pipeline-tests"), clock: { Self.now },
+            random: ConstantRandom())
+    }
+
     /// Advances until `expected` attempts are written back, or 10 s of wall time pass.
     private func finish(_ sweeper: Sweeper, expected: Int) throws -> Int {
         let deadline = Date().addingTimeInterval(10)
@@ -112,5 +123,48 @@ struct SweepPipelineTests {
             try value("SELECT error || ' / ' || response_body AS v FROM attempts WHERE event_id = $1::uuid", eventId)
                 == "the receiver answered HTTP 500 / down")
         #expect(try sweeper.claim(connection) == 0, "nothing is due until the retry time")
+    }
+
+    /// One merchant with many destinations: the merchant's window (32 held) fills before any
+    /// destination's (8 each), so the claim takes less than it may. Once half of the merchant's
+    /// deliveries are written back the sweep claims again, while a slow receiver still holds some:
+    /// it does not wait for everything to finish (a sawtooth of small claims and write-backs).
+    @Test func aMerchantWhoseWindowFilledClaimsAgainOnceHalfIsWrittenBack() throws {
+        var config = config
+        config.concurrency = 32
+        config.destinationConcurrency = 2
+        // Written back once 20 have finished (the test's clock stands still, so never by age).
+        config.batchSize = 40
+        #expect(config.merchantWindow == 32 && config.destinationWindow == 8)
+        let fast = try (0..<7).map { _ in try TestReceiver { _ in .respond(status: 204, body: "") } }
+        // The slow receiver answers once the test lets it.
+        let gate = DispatchGroup()
+        gate.enter()
+        let slow = try TestReceiver { _ in
+            _ = gate.wait(timeout: .now() + 10)
+            return .respond(status: 204, body: "")
+        }
+        let receivers = fast + [slow]
+        defer { for receiver in receivers { receiver.stop() } }
+        for round in 0..<8 {
+            try fixture.queue(urls: receivers.map { $0.baseURL + "/hook/\(round)" }, at: Self.changedAt)
+        }
+        let sweeper = sweeper(config)
+        #expect(try sweeper.claim(connection) == 32, "4 of each destination's 8: the merchant's window")
+        #expect(!sweeper.wantsMore, "nothing has room before a write-back")
+        var written = try finish(sweeper, expected: 20)
+        #expect(written >= 20)
+        let held = sweeper.busy
+        #expect(held >= 4, "the slow receiver's 4 are still held")
+        #expect(sweeper.wantsMore, "half of the merchant's window is free again")
+        #expect(try sweeper.claim(connection) == 32 - held, "the merchant's room: its window less what is held")
+        gate.leave()
+        let deadline = Date().addingTimeInterval(10)
+        while written < 64 && Date() < deadline {
+            if sweeper.wantsMore { try sweeper.claim(connection) }
+            written += try sweeper.advance(connection, waitMs: 50)
+        }
+        #expect(written == 64 && sweeper.busy == 0)
+        #expect(receivers.allSatisfy { $0.requests.count == 8 })
     }
 }

@@ -9,8 +9,9 @@
  * new easy handle per attempt, connections reused), and write the outcomes back in batches in one
  * transaction each (DeliveryStatements.lockDestinations, then .complete with the attempt rows and
  * the destinations' health). Like the sweep it keeps claiming while transfers run (at most 256
- * deliveries held, 32 per destination and 128 per merchant, batches of 100) and writes back once
- * half a batch has finished, nothing is in flight, or 10 ms have passed.
+ * deliveries held, 32 per destination and 128 per merchant, batches of 100; after a claim that
+ * filled a destination's or merchant's window, again once half of that window is free) and writes
+ * back once half a batch has finished, nothing is in flight, or 10 ms have passed.
  *
  * It is a baseline, not a second sweep: a failed attempt is recorded as failed with no retry and
  * leaves its destination's health as it was, there is no address policy, no --follow, and the
@@ -38,7 +39,7 @@ Delivery *finished;               /* done, not yet written back */
 int in_flight, active, unwritten, held;
 double oldest_unwritten;
 Count *held_by_destination, *held_by_merchant, *active_by_destination, *active_by_merchant;
-Count *backlogged; /* destinations whose last claim filled their window */
+Count *backlogged, *backlogged_merchants; /* destinations, merchants whose last claim filled their window */
 int room_opened = 1;
 long long claims, write_backs, delivered, succeeded;
 

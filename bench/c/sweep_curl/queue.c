@@ -72,6 +72,8 @@ int claim(void) {
     PQclear(r);
     for (Count *c = held_by_destination; c; c = c->next)
         if (c->n >= DESTINATION_WINDOW) find(&backlogged, c->key, 1)->n = 1;
+    for (Count *c = held_by_merchant; c; c = c->next)
+        if (c->n >= MERCHANT_WINDOW) find(&backlogged_merchants, c->key, 1)->n = 1;
     if (rows >= limit) room_opened = 1;
     return rows;
 }
@@ -136,6 +138,11 @@ void release_hold(Delivery *d) {
     Count *b = find(&backlogged, d->destination, 0);
     if (b && b->n && now_held <= DESTINATION_WINDOW / 2) {
         b->n = 0;
+        room_opened = 1;
+    }
+    Count *m = find(&backlogged_merchants, d->merchant, 0);
+    if (m && m->n && count_of(&held_by_merchant, d->merchant) <= MERCHANT_WINDOW / 2) {
+        m->n = 0;
         room_opened = 1;
     }
 }

@@ -56,7 +56,8 @@ extern Delivery *finished;               /* done, not yet written back */
 extern int in_flight, active, unwritten, held;
 extern double oldest_unwritten;
 extern Count *held_by_destination, *held_by_merchant, *active_by_destination, *active_by_merchant;
-extern Count *backlogged; /* destinations whose last claim filled their window */
+/* Destinations and merchants whose last claim filled their window. */
+extern Count *backlogged, *backlogged_merchants;
 extern int room_opened;
 extern long long claims, write_backs, delivered, succeeded;
 void fail(const char *what, PGresult *result);
