@@ -16,6 +16,12 @@ enum DeliveryStatements {
     /// never expanded have no destination and are taken too, to fail with their error. Rows are
     /// locked as each destination's are read (`SKIP LOCKED`), so sweeps claiming at the same time
     /// take different rows of one destination instead of contending for its first few.
+    ///
+    /// A destination's due rows are asked for as a range of `deliveries_by_destination`'s
+    /// (destination, due time) order, not as "this destination, due by $1, by due time": the
+    /// statement runs as a prepared generic plan, and with few destinations the planner then read
+    /// the queue in `deliveries_due` order, filtering out every other destination's rows (tens of
+    /// thousands per destination and claim). Only `deliveries_by_destination` gives the range.
     static let claim = Statement(
         "deliveries_claim",
         """
@@ -44,8 +50,9 @@ enum DeliveryStatements {
             SELECT c.merchant, c.event_id, c.due_at, s.probe, s.destination_id
             FROM sendable AS s CROSS JOIN LATERAL (
                 SELECT d.merchant, d.event_id, d.due_at FROM deliveries AS d
-                WHERE d.destination_id = s.destination_id AND d.due_at IS NOT NULL AND d.due_at <= $1::timestamptz
-                ORDER BY d.due_at LIMIT s.room
+                WHERE (d.destination_id, d.due_at) >= (s.destination_id, '-infinity'::timestamptz)
+                  AND (d.destination_id, d.due_at) <= (s.destination_id, $1::timestamptz) AND d.due_at IS NOT NULL
+                ORDER BY d.destination_id, d.due_at LIMIT s.room
                 FOR UPDATE SKIP LOCKED
             ) AS c
             WHERE s.room > 0
