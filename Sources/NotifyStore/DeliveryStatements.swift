@@ -17,6 +17,13 @@ enum DeliveryStatements {
     /// locked as each destination's are read (`SKIP LOCKED`), so sweeps claiming at the same time
     /// take different rows of one destination instead of contending for its first few.
     ///
+    /// Only rows the merchant's room can take are read and locked: each destination gives at most
+    /// its share of it (the merchant's room, or $2 when less, over the merchant's destinations with
+    /// room, rounded up), not its whole room only to be cut by the merchant's limit afterwards
+    /// (locking a row costs about what claiming it does). A delivery returns `more` when its
+    /// destination gave its full share and the share was less than the destination's room: more of
+    /// that destination may be due, and a next claim may take it.
+    ///
     /// A destination's due rows are asked for as a range of `deliveries_by_destination`'s
     /// (destination, due time) order, not as "this destination, due by $1, by due time": the
     /// statement runs as a prepared generic plan, and with few destinations the planner then read
@@ -37,7 +44,7 @@ enum DeliveryStatements {
         held AS (SELECT * FROM unnest($5::uuid[], $6::integer[]) AS h(destination_id, room)),
         merchant_held AS (SELECT * FROM unnest($7::text[], $8::integer[]) AS h(merchant, room)),
         sendable AS (
-            SELECT t.destination_id, t.status = 'open' AS probe,
+            SELECT t.destination_id, t.merchant, t.status = 'open' AS probe,
                    CASE WHEN t.status = 'open' THEN least(1, coalesce(h.room, $9::integer))
                         ELSE coalesce(h.room, $9::integer) END AS room
             FROM queued AS q
@@ -46,19 +53,28 @@ enum DeliveryStatements {
             WHERE (t.status IN ('healthy', 'failing') OR (t.status = 'open' AND t.next_probe_at <= $1::timestamptz))
               AND (t.held_until IS NULL OR t.held_until <= $1::timestamptz)
         ),
+        shared AS (
+            SELECT s.destination_id, s.probe, s.room,
+                   least(s.room, (least(coalesce(m.room, $10::integer), $2::integer) + count(*) OVER w - 1)
+                                 / count(*) OVER w) AS share
+            FROM sendable AS s LEFT JOIN merchant_held AS m ON m.merchant = s.merchant
+            WHERE s.room > 0
+            WINDOW w AS (PARTITION BY s.merchant)
+        ),
         routed AS (
-            SELECT c.merchant, c.event_id, c.due_at, s.probe, s.destination_id
-            FROM sendable AS s CROSS JOIN LATERAL (
+            SELECT c.merchant, c.event_id, c.due_at, s.probe, s.destination_id,
+                   s.share < s.room AND count(*) OVER (PARTITION BY s.destination_id) >= s.share AS more
+            FROM shared AS s CROSS JOIN LATERAL (
                 SELECT d.merchant, d.event_id, d.due_at FROM deliveries AS d
                 WHERE (d.destination_id, d.due_at) >= (s.destination_id, '-infinity'::timestamptz)
                   AND (d.destination_id, d.due_at) <= (s.destination_id, $1::timestamptz) AND d.due_at IS NOT NULL
-                ORDER BY d.destination_id, d.due_at LIMIT s.room
+                ORDER BY d.destination_id, d.due_at LIMIT s.share
                 FOR UPDATE SKIP LOCKED
             ) AS c
-            WHERE s.room > 0
+            WHERE s.share > 0
         ),
         unrouted AS (
-            SELECT d.merchant, d.event_id, d.due_at, false AS probe, NULL::uuid AS destination_id
+            SELECT d.merchant, d.event_id, d.due_at, false AS probe, NULL::uuid AS destination_id, false AS more
             FROM deliveries AS d
             WHERE d.destination_id IS NULL AND d.due_at IS NOT NULL AND d.due_at <= $1::timestamptz
             ORDER BY d.due_at LIMIT $9::integer
@@ -70,7 +86,7 @@ enum DeliveryStatements {
                   FROM (SELECT * FROM routed UNION ALL SELECT * FROM unrouted) AS u) AS c
         ),
         chosen AS (
-            SELECT r.merchant, r.event_id, r.destination_id, r.probe FROM ranked AS r
+            SELECT r.merchant, r.event_id, r.destination_id, r.probe, r.more FROM ranked AS r
             LEFT JOIN merchant_held AS m ON m.merchant = r.merchant
             WHERE r.merchant_rank <= coalesce(m.room, $10::integer)
             ORDER BY r.merchant_rank, r.due_at LIMIT $2::integer
@@ -89,8 +105,8 @@ enum DeliveryStatements {
         WHERE d.merchant = chosen.merchant AND d.event_id = chosen.event_id
           AND e.merchant = d.merchant AND e.event_id = d.event_id
           AND m.merchant = d.merchant
-        RETURNING d.merchant, d.event_id, d.destination_id, chosen.probe, d.attempt, d.trigger, e.request_method,
-                  e.request_url, e.request_headers, e.payload, e.error,
+        RETURNING d.merchant, d.event_id, d.destination_id, chosen.probe, chosen.more, d.attempt, d.trigger,
+                  e.request_method, e.request_url, e.request_headers, e.payload, e.error,
                   coalesce(t.signing_secret, m.signing_secret) AS signing_secret,
                   CASE WHEN t.signing_secret IS NOT NULL
                        THEN CASE WHEN t.previous_secret_expires_at > $1::timestamptz THEN t.previous_signing_secret END

@@ -9,6 +9,9 @@ public struct ClaimedDelivery: Sendable {
     public let destinationId: String?
     /// Sent as the one probe of a destination whose breaker is open.
     public let probe: Bool
+    /// The claim took as many of this destination as the merchant's room allowed it, less than the
+    /// destination's own room: more of it may be due now.
+    public let more: Bool
     public let automaticAttempts: Int
     public let manual: Bool
     public let method: DeliveryMethod
@@ -118,6 +121,7 @@ public struct DeliveryStore {
             return ClaimedDelivery(
                 merchant: try row.string("merchant"), eventId: try row.string("event_id"),
                 destinationId: try row.optionalString("destination_id"), probe: try row.bool("probe"),
+                more: try row.bool("more"),
                 automaticAttempts: try row.int("attempt"), manual: try row.string("trigger") == "manual",
                 method: DeliveryMethod(rawValue: try row.string("request_method")) ?? .post,
                 url: try row.string("request_url"), headers: headers, payload: payload,

@@ -96,7 +96,12 @@ final class Sweeper {
         for (merchant, held) in heldByMerchant where held >= config.merchantWindow {
             backloggedMerchants.insert(merchant)
         }
-        if claimed.count >= limit { roomOpened = true }
+        // Cut by the batch, or by a merchant's share of a destination while the merchant has room left.
+        if claimed.count >= limit
+            || claimed.contains(where: { $0.more && heldByMerchant[$0.merchant, default: 0] < config.merchantWindow })
+        {
+            roomOpened = true
+        }
         deliverer.submit(requests)
         if !defective.isEmpty {
             logger.error("undeliverable events", metadata: ["events": .stringConvertible(defective.count)])

@@ -6,7 +6,8 @@ import Testing
 extension StoreTests {
     /// Claim and complete, the queue rules the sweep relies on: concurrent claims take disjoint
     /// rows, a lease that ran out is claimable again, a write-back with a stale lease token writes
-    /// nothing, a destination gives at most its room and a paused one gives nothing.
+    /// nothing, a destination gives at most its room (and its share of its merchant's) and a paused
+    /// one gives nothing.
     @Suite struct DeliveryStoreTests {
         static let t0 = "2026-01-01T10:00:00.000Z"
         static let room = DeliveryStore.ClaimRoom(
@@ -119,6 +120,23 @@ extension StoreTests {
             room.destinations = [destination: 0]
             #expect(try claim(token: "00000000-0000-4000-8000-000000000003", room: room).isEmpty)
             #expect(try claim(token: "00000000-0000-4000-8000-000000000004").count == 2)
+        }
+
+        @Test func aMerchantsRoomIsSharedOverItsDestinations() throws {
+            let urls = (1...4).map { "http://127.0.0.\($0):9/hook" }
+            for _ in 0..<3 { try fixture.queue(urls: urls, at: Self.t0) }
+            var room = Self.room
+            room.perMerchant = 4
+            let first = try claim(room: room)
+            #expect(first.count == 4)
+            #expect(Set(first.compactMap(\.destinationId)).count == 4, "one of each destination, its share")
+            #expect(first.allSatisfy { $0.more }, "each gave its whole share, less than its room: more may be due")
+            room.perMerchant = 6
+            let second = try claim(token: "00000000-0000-4000-8000-000000000002", room: room)
+            #expect(second.count == 6, "shares of 2, cut to the merchant's room")
+            room.perMerchant = 100
+            let rest = try claim(token: "00000000-0000-4000-8000-000000000003", room: room)
+            #expect(rest.count == 2 && !rest.contains { $0.more }, "the last two: less than the share")
         }
 
         @Test func aPausedDestinationGivesNothing() throws {

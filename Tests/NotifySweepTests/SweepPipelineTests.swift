@@ -167,4 +167,31 @@ struct SweepPipelineTests {
         #expect(written == 64 && sweeper.busy == 0)
         #expect(receivers.allSatisfy { $0.requests.count == 8 })
     }
+
+    /// A claim shares a merchant's room over its destinations; when one of them gave its whole share
+    /// and the merchant has room left, the sweep claims again at once rather than waiting for what it
+    /// holds to finish.
+    @Test func aDestinationCutToItsShareIsClaimedAgainAtOnce() throws {
+        var config = config
+        config.concurrency = 32
+        config.destinationConcurrency = 2
+        config.batchSize = 40
+        let receivers = try (0..<8).map { _ in try TestReceiver { _ in .respond(status: 204, body: "") } }
+        defer { for receiver in receivers { receiver.stop() } }
+        try fixture.queue(urls: receivers.map { $0.baseURL + "/hook" }, at: Self.changedAt)
+        for round in 0..<12 {
+            try fixture.queue(urls: [receivers[0].baseURL + "/more/\(round)"], at: Self.changedAt)
+        }
+        let sweeper = sweeper(config)
+        #expect(try sweeper.claim(connection) == 4 + 7, "the busy destination's share of 32 over 8, one of each other")
+        #expect(sweeper.wantsMore, "the busy destination has more due and the merchant has room")
+        var written = 0
+        let deadline = Date().addingTimeInterval(10)
+        while written < 20 && Date() < deadline {
+            if sweeper.wantsMore { try sweeper.claim(connection) }
+            written += try sweeper.advance(connection, waitMs: 50)
+        }
+        #expect(written == 20 && sweeper.busy == 0)
+        #expect(receivers[0].requests.count == 13)
+    }
 }

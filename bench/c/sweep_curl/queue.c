@@ -47,7 +47,7 @@ int claim(void) {
     int rows = PQntuples(r);
     int c_merchant = PQfnumber(r, "merchant"), c_event = PQfnumber(r, "event_id"),
         c_destination = PQfnumber(r, "destination_id"), c_attempt = PQfnumber(r, "attempt"),
-        c_trigger = PQfnumber(r, "trigger");
+        c_trigger = PQfnumber(r, "trigger"), c_more = PQfnumber(r, "more");
     for (int row = 0; row < rows; row++) {
         Delivery *d = calloc(1, sizeof *d);
         snprintf(d->merchant, sizeof d->merchant, "%s", PQgetvalue(r, row, c_merchant));
@@ -69,12 +69,19 @@ int claim(void) {
         add(&held_by_destination, d->destination, 1);
         add(&held_by_merchant, d->merchant, 1);
     }
+    /* A destination gave its share of a merchant's room, less than its own room, and the merchant
+     * has room left: more may be due. */
+    int more = 0;
+    for (int row = 0; row < rows; row++)
+        if (PQgetvalue(r, row, c_more)[0] == 't' &&
+            count_of(&held_by_merchant, PQgetvalue(r, row, c_merchant)) < MERCHANT_WINDOW)
+            more = 1;
     PQclear(r);
     for (Count *c = held_by_destination; c; c = c->next)
         if (c->n >= DESTINATION_WINDOW) find(&backlogged, c->key, 1)->n = 1;
     for (Count *c = held_by_merchant; c; c = c->next)
         if (c->n >= MERCHANT_WINDOW) find(&backlogged_merchants, c->key, 1)->n = 1;
-    if (rows >= limit) room_opened = 1;
+    if (rows >= limit || more) room_opened = 1;
     return rows;
 }
 
