@@ -27,19 +27,35 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [String: JSON] = [
-            "ts": .string(Self.timestamp()),
-            "level": .string(event.level.rawValue),
-            "logger": .string(label),
-            "msg": .string(event.message.description),
-            "pid": .number(Double(getpid())),
+        var fields: [(key: String, value: JSON)] = [
+            ("level", .string(event.level.rawValue)), ("logger", .string(label)),
+            ("msg", .string(event.message.description)), ("pid", .number(Double(getpid()))),
+            ("ts", .string(Self.timestamp())),
         ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
-            fields[key] = Self.json(value)
+        for (key, value) in metadata { Self.set(key, Self.json(value), in: &fields) }
+        for (key, value) in event.metadata ?? [:] { Self.set(key, Self.json(value), in: &fields) }
+        // The serializer's form of the object, keys sorted by their bytes, written without a tree.
+        fields.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        line.append(UInt8(ascii: "{"))
+        for (position, field) in fields.enumerated() {
+            if position > 0 { line.append(UInt8(ascii: ",")) }
+            JSON.appendString(field.key, to: &line)
+            line.append(UInt8(ascii: ":"))
+            field.value.appendSerialized(to: &line)
         }
-        var line = JSON.object(fields).serializedBytes
-        line.append(0x0A)
+        line.append(contentsOf: "}\n".utf8)
         Self.writeToStandardError(line)
+    }
+
+    /// Sets `key` (the last value given wins, metadata over the fixed fields).
+    private static func set(_ key: String, _ value: JSON, in fields: inout [(key: String, value: JSON)]) {
+        if let index = fields.firstIndex(where: { $0.key == key }) {
+            fields[index].value = value
+        } else {
+            fields.append((key, value))
+        }
     }
 
     /// The line with `write(2)` on file descriptor 2, as `fwrite` on the unbuffered `stderr` did

@@ -78,6 +78,16 @@ enum EventStatements {
     /// (`OrderEventBound`): PostgreSQL then opens only the day partitions from there on, so reading
     /// one order's events costs the same with a year of history as with a day.
     static func page(filters mask: Int) -> Statement {
+        pages[mask]
+    }
+
+    /// The page and count statements of every filter combination, built once per process: the
+    /// text of a page statement is long, and building it on every read cost the worker more than
+    /// joining the page's bytes.
+    private static let pages = (0..<(1 << filterColumns.count)).map(makePage(filters:))
+    private static let counts = (0..<(1 << filterColumns.count)).map(makeCount(filters:))
+
+    private static func makePage(filters mask: Int) -> Statement {
         let (conditions, next) = whereClause(mask)
         let from = mask & orderBit != 0 ? "$\(next + 2)::uuid" : nil
         let check = next + (from == nil ? 2 : 3)
@@ -109,71 +119,11 @@ enum EventStatements {
             """, safeToRepeat: true)
     }
 
-    /// The event's JSON text up to the value of `request.url`: keys sorted by their bytes, no
-    /// whitespace, numbers as integers and strings escaped as the API's serializer writes them (as
-    /// `to_json` does), so the bytes are those the serializer would write for the same event.
-    static func renderedHead(attemptsWhere: String?) -> String {
-        """
-        '{"adapterId":' || \(jsonText("page.adapter_id"))
-        || ',"attemptCount":' || \(jsonNumber("page.attempt_count"))
-        || ',"attempts":' || \(renderedAttempts(attemptsWhere)) || ',"channel":' || \(jsonText("page.channel"))
-        || ',"createdAt":' || \(jsonText(rfc3339("page.created_at")))
-        || ',"destinationId":' || \(jsonText("page.destination_id"))
-        || ',"error":' || \(jsonText("page.error")) || ',"id":' || \(jsonText("page.event_id"))
-        || ',"merchant":' || \(jsonText("page.merchant"))
-        || ',"nextAttemptAt":' || \(jsonText(rfc3339("page.next_attempt_at")))
-        || ',"notificationId":' || \(jsonText("page.notification_id"))
-        || ',"orderId":' || \(jsonText("page.order_id")) || ',"reference":' || \(jsonText("page.reference"))
-        || ',"request":{"headers":' || \(renderedHeaders)
-        || ',"method":' || \(jsonText("page.request_method")) || ',"url":'
-        """
-    }
-
-    /// The rest of the event's JSON after the value of `request.url`.
-    static let renderedTail = """
-        '},"responseBody":' || \(jsonText("page.last_response_body")) || ',"scope":' || \(jsonText("page.scope"))
-        || ',"status":' || \(jsonText("page.status")) || ',"statusCode":' || \(jsonNumber("page.last_status_code"))
-        || ',"timestamp":' || \(jsonText(rfc3339("page.last_attempt_at"))) || '}'
-        """
-
-    /// The event's request headers as a JSON object, names sorted by their bytes, every secret
-    /// value (by the service's rule for secret names) shown as the redaction mark.
-    static let renderedHeaders = """
-        (SELECT coalesce('{' || string_agg(to_json(h.key)::text || ':' || CASE
-                    WHEN h.key ~* '\(HeaderRules.secretNamePattern)' THEN '"\(HeaderRules.redaction)"'
-                    WHEN jsonb_typeof(h.value) = 'string' THEN h.value::text ELSE '""' END,
-                ',' ORDER BY h.key COLLATE "C") || '}', '{}')
-         FROM jsonb_each(page.request_headers) AS h)
-        """
-
-    /// The latest `latestAttempts` attempts of the event as JSON text, oldest first (as `attempts`);
-    /// `condition` as in `attempts(where:window:)`.
-    static func renderedAttempts(_ condition: String?) -> String {
-        """
-        (SELECT coalesce('[' || string_agg('{"durationMs":' || \(jsonNumber("a.duration_ms"))
-                    || ',"error":' || \(jsonText("a.error")) || ',"id":' || \(jsonText("a.attempt_id"))
-                    || ',"responseBody":' || \(jsonText("a.response_body"))
-                    || ',"statusCode":' || \(jsonNumber("a.status_code"))
-                    || ',"timestamp":' || \(jsonText(rfc3339("a.attempted_at")))
-                    || ',"trigger":' || \(jsonText("a.trigger")) || '}',
-                ',' ORDER BY a.attempted_at, a.attempt_id) || ']', '[]')
-         FROM (SELECT * FROM attempts
-               WHERE attempts.merchant = page.merchant AND attempts.event_id = page.event_id\(condition.map { " AND \($0)" } ?? "")
-               \(latestAttemptsWindow)) AS a)
-        """
-    }
-
-    /// A value as a JSON string (`null` for NULL).
-    private static func jsonText(_ expression: String) -> String {
-        "coalesce(to_json(\(expression))::text, 'null')"
-    }
-
-    /// An integer column as a JSON number (`null` for NULL).
-    private static func jsonNumber(_ expression: String) -> String {
-        "coalesce((\(expression))::text, 'null')"
-    }
-
     static func count(filters mask: Int) -> Statement {
+        counts[mask]
+    }
+
+    private static func makeCount(filters mask: Int) -> Statement {
         let (conditions, next) = whereClause(mask)
         let from = mask & orderBit != 0 ? " AND event_id >= $\(next)::uuid" : ""
         return Statement(

@@ -17,12 +17,12 @@ struct HTTPRequest {
     init(parameters: [String: String], body: [UInt8]) {
         method = parameters["REQUEST_METHOD"] ?? "GET"
         let uri = parameters["REQUEST_URI"] ?? parameters["DOCUMENT_URI"] ?? "/"
-        let pathPart = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        path = String(pathPart)
+        path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
         query = QueryString.parse(parameters["QUERY_STRING"] ?? "")
         var headers: [String: String] = [:]
+        headers.reserveCapacity(16)
         for (name, value) in parameters where name.hasPrefix("HTTP_") {
-            headers[name.dropFirst(5).lowercased().replacingUnderscores()] = value
+            headers[Self.headerName(cgiName: name)] = value
         }
         if let type = parameters["CONTENT_TYPE"], !type.isEmpty { headers["content-type"] = type }
         self.headers = headers
@@ -55,8 +55,21 @@ struct HTTPRequest {
     }
 }
 
-extension String {
-    fileprivate func replacingUnderscores() -> String {
-        String(map { $0 == "_" ? "-" : $0 })
+extension HTTPRequest {
+    /// The header name of a CGI parameter `HTTP_X_MERCHANT`: `x-merchant` (lower case, `-` for `_`).
+    /// nginx passes header names as ASCII; anything else is lower-cased by Unicode's rules.
+    static func headerName(cgiName: String) -> String {
+        let name = cgiName.utf8.dropFirst(5)
+        guard name.allSatisfy({ $0 < 0x80 }) else {
+            return String(cgiName.dropFirst(5).lowercased().map { $0 == "_" ? "-" : $0 })
+        }
+        return String(
+            decoding: name.map { byte in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
+                case UInt8(ascii: "_"): UInt8(ascii: "-")
+                default: byte
+                }
+            }, as: UTF8.self)
     }
 }

@@ -81,8 +81,8 @@ public enum HeaderRules {
     /// name is a secret (by the header rule, `?token=abc` or `?api_key=abc`) replaced by `***`.
     /// Receivers that take their credential in the query get it; nobody reading the API does.
     public static func redactedURL(_ url: String) -> String {
-        guard let question = url.firstIndex(of: "?") else { return url }
-        let fragmentStart = url[question...].firstIndex(of: "#") ?? url.endIndex
+        guard let question = url.utf8.firstIndex(of: UInt8(ascii: "?")) else { return url }
+        let fragmentStart = url.utf8[question...].firstIndex(of: UInt8(ascii: "#")) ?? url.endIndex
         let query = url[url.index(after: question)..<fragmentStart]
         let parameters = query.split(separator: "&", omittingEmptySubsequences: false).map { parameter in
             guard let equals = parameter.firstIndex(of: "=") else { return String(parameter) }

@@ -15,6 +15,11 @@ extension JSON {
         return output
     }
 
+    /// Appends the bytes of ``serialized()`` to `output`.
+    public func appendSerialized(to output: inout [UInt8]) {
+        JSONSerializer.write(self, into: &output)
+    }
+
     /// Appends `text` as a JSON string literal, escaped exactly as ``serialized()`` escapes strings:
     /// lets a response be written as bytes (pieces PostgreSQL rendered, a few values added here)
     /// without building a tree, and still be byte-for-byte what the serializer would write.

@@ -7,6 +7,27 @@ public enum Timestamp {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
         let (year, month, day) = civilDate(daysSinceEpoch: days)
+        if (0...9999).contains(year) {
+            // Every field a fixed number of digits: written as bytes, without a string per field.
+            let fields = [
+                (year, 4), (month, 2), (day, 2), (secondOfDay / 3600, 2), (secondOfDay / 60 % 60, 2),
+                (secondOfDay % 60, 2), (millis, 3),
+            ]
+            return String(unsafeUninitializedCapacity: 24) { buffer in
+                var at = 0
+                for (index, (value, width)) in fields.enumerated() {
+                    var rest = value
+                    for position in stride(from: at + width - 1, through: at, by: -1) {
+                        buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                    at += width
+                    buffer[at] = separators[index]
+                    at += 1
+                }
+                return at
+            }
+        }
         return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
             + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + "." + pad(millis, 3) + "Z"
     }
@@ -24,6 +45,9 @@ public enum Timestamp {
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         return (Int(year), Int(month), Int(day))
     }
+
+    /// What follows each field of ``rfc3339(unixMillis:)``.
+    private static let separators = Array("--T::.Z".utf8)
 
     private static func pad(_ value: Int, _ width: Int) -> String {
         let text = String(value)

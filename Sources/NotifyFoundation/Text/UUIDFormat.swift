@@ -3,20 +3,25 @@
 /// reaches the database's `::uuid` cast.
 public enum UUIDFormat {
     public static func isValid(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 36 else { return false }
-        for (index, byte) in bytes.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
+        var count = 0
+        for byte in text.utf8 {
+            if count == 8 || count == 13 || count == 18 || count == 23 {
                 guard byte == UInt8(ascii: "-") else { return false }
             } else {
-                guard isHexDigit(byte) else { return false }
+                guard count < 36, hexValue(byte) != nil else { return false }
             }
+            count += 1
         }
-        return true
+        return count == 36
     }
 
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    /// The value of one hex digit (either case), `nil` for any other byte.
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

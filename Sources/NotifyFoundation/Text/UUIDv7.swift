@@ -40,25 +40,40 @@ public enum UUIDv7 {
     /// The millisecond timestamp of a canonical UUIDv7, or `nil` when `text` is not one.
     public static func unixMillis(of text: String) -> UInt64? {
         guard isValid(text) else { return nil }
-        let hex = text.filter { $0 != "-" }.prefix(12)
-        return UInt64(hex, radix: 16)
+        var millis: UInt64 = 0
+        for byte in text.utf8.prefix(13) where byte != UInt8(ascii: "-") {
+            millis = millis << 4 | UInt64(UUIDFormat.hexValue(byte) ?? 0)
+        }
+        return millis
     }
 
     /// Whether `text` is a UUIDv7 in canonical form (hyphens at 8-4-4-4-12, version 7, RFC variant).
     /// Upper-case hex digits are accepted.
     public static func isValid(_ text: String) -> Bool {
         guard UUIDFormat.isValid(text) else { return false }
-        let chars = Array(text.utf8)
-        let variant = Character(Unicode.Scalar(chars[19])).lowercased()
-        return chars[14] == UInt8(ascii: "7") && ["8", "9", "a", "b"].contains(variant)
+        var version: UInt8 = 0
+        var variant: UInt8 = 0
+        for (index, byte) in text.utf8.enumerated() where index == 14 || index == 19 {
+            if index == 14 { version = byte } else { variant = byte }
+        }
+        return version == UInt8(ascii: "7") && "89abAB".utf8.contains(variant)
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     private static func format(_ bytes: [UInt8]) -> String {
-        var text = ""
-        for (index, byte) in bytes.enumerated() {
-            if [4, 6, 8, 10].contains(index) { text += "-" }
-            text += byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+        String(unsafeUninitializedCapacity: 2 * bytes.count + 4) { text in
+            var at = 0
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[at] = UInt8(ascii: "-")
+                    at += 1
+                }
+                text[at] = hexDigits[Int(byte >> 4)]
+                text[at + 1] = hexDigits[Int(byte & 0x0F)]
+                at += 2
+            }
+            return at
         }
-        return text
     }
 }

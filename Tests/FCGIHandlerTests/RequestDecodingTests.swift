@@ -1,0 +1,37 @@
+import Testing
+
+@testable import FCGIHandler
+
+/// The request as handlers see it, decoded from nginx's CGI parameters on their bytes.
+@Suite struct RequestDecodingTests {
+    @Test func queryPairsAreSplitAndDecoded() {
+        let pairs = QueryString.parse("orderId=a%2Db&&empty=&flag&=nameless&name=x+y%20z&last=%e2%82%ac")
+        #expect(pairs.map(\.name) == ["orderId", "empty", "flag", "name", "last"])
+        #expect(pairs.map(\.value) == ["a-b", "", "", "x y z", "€"])
+    }
+
+    /// Only two hex digits make an escape; anything else keeps its raw text.
+    @Test func anUndecodableEscapeKeepsItsText() {
+        #expect(QueryString.decode("%-0%4") == "%-0%4")
+        #expect(QueryString.decode("%+f") == "% f")  // not 0x0F: a sign is no hex digit
+        #expect(QueryString.decode("%zz%") == "%zz%")
+        #expect(QueryString.decode("%4A%4a") == "JJ")
+    }
+
+    @Test func headersAndPathComeFromTheParameters() {
+        let request = HTTPRequest(
+            parameters: [
+                "REQUEST_METHOD": "GET", "REQUEST_URI": "/api/v1/events?orderId=x", "QUERY_STRING": "orderId=x",
+                "HTTP_X_MERCHANT": "m", "HTTP_X_REQUEST_ID": "r", "CONTENT_TYPE": "application/json",
+                "HTTP_ÄB_C": "v",
+            ], body: [])
+        #expect(request.path == "/api/v1/events")
+        #expect(request.headers["x-merchant"] == "m")
+        #expect(request.headers["content-type"] == "application/json")
+        #expect(request.headers["äb-c"] == "v")
+        #expect(request.requestId == "r")
+        #expect(request.query.first?.value == "x")
+        #expect(HTTPRequest(parameters: ["REQUEST_URI": "?a=1"], body: []).path == "")
+        #expect(HTTPRequest(parameters: [:], body: []).path == "/")
+    }
+}
