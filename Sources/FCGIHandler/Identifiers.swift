@@ -20,4 +20,10 @@ struct Identifiers {
     static var live: ChangeContext {
         ChangeContext(timestamp: { Identifiers(now: Date()).timestamp }, makeId: { Identifiers(now: Date()).makeId() })
     }
+
+    /// The clock that event ids are made from (``live``), in milliseconds: what bounds the ids of
+    /// the events a read can find.
+    static var liveUnixMillis: UInt64 {
+        UInt64(max(0, Date().unixMillis))
+    }
 }

@@ -59,7 +59,7 @@ enum EventStatements {
 
     /// One page of events as the API's JSON, with the check of the request's token in the same
     /// statement (one round trip for the whole read). The parameters after limit and offset (and
-    /// after the order's lowest event id, see below) are the token's SHA-256, the client's failure
+    /// after the order's range of event ids, see below) are the token's SHA-256, the client's failure
     /// bucket, the window and the quota of failures: `token_merchant`, `revoked` and `failures` say
     /// whose token it is and how many failed authentications the bucket has in the window, on every
     /// row; the events are read only when the token is merchant `$1`'s, live, and the failures are
@@ -74,9 +74,11 @@ enum EventStatements {
     /// back to a generic plan that scans every event of the merchant. Only the fixed column names
     /// above go into the text; every value is a bound parameter.
     ///
-    /// With an order filter, the last parameter is the lowest event id the order can have
-    /// (`OrderEventBound`): PostgreSQL then opens only the day partitions from there on, so reading
-    /// one order's events costs the same with a year of history as with a day.
+    /// With an order filter, the two parameters after limit and offset are the lowest and highest
+    /// event ids the order can have (`OrderEventBound`): PostgreSQL then opens only the day
+    /// partitions in between, so reading one order's events costs the same with a year of history as
+    /// with a day, and the days made ahead (and the retained partition) are not opened either: each
+    /// partition a page opens costs its set-up on every read.
     static func page(filters mask: Int) -> Statement {
         pages[mask]
     }
@@ -84,16 +86,18 @@ enum EventStatements {
     /// The page and count statements of every filter combination, built once per process: the
     /// text of a page statement is long, and building it on every read cost the worker more than
     /// joining the page's bytes.
-    private static let pages = (0..<(1 << filterColumns.count)).map(makePage(filters:))
-    private static let counts = (0..<(1 << filterColumns.count)).map(makeCount(filters:))
+    private static let pages = (0..<(1 << filterColumns.count)).map {
+        Statement("events_page_\($0)", pageSQL(filters: $0), safeToRepeat: true)
+    }
+    private static let counts = (0..<(1 << filterColumns.count)).map {
+        Statement("events_count_\($0)", countSQL(filters: $0), safeToRepeat: true)
+    }
 
-    private static func makePage(filters mask: Int) -> Statement {
+    private static func pageSQL(filters mask: Int) -> String {
         let (conditions, next) = whereClause(mask)
-        let from = mask & orderBit != 0 ? "$\(next + 2)::uuid" : nil
-        let check = next + (from == nil ? 2 : 3)
-        return Statement(
-            "events_page_\(mask)",
-            """
+        let range = mask & orderBit != 0 ? (from: "$\(next + 2)::uuid", to: "$\(next + 3)::uuid") : nil
+        let check = next + (range == nil ? 2 : 4)
+        return """
             WITH auth AS (
                 SELECT t.merchant, t.revoked_at IS NOT NULL AS revoked, f.hits AS failures
                 FROM (SELECT 1) AS one
@@ -106,29 +110,29 @@ enum EventStatements {
                        last_response_body, error, request_method, request_url, request_headers, destination_id,
                        count(*) OVER () AS total
                 FROM events
-                WHERE \(conditions)\(from.map { " AND event_id >= \($0)" } ?? "")
+                WHERE \(conditions)\(range.map { " AND event_id >= \($0.from) AND event_id <= \($0.to)" } ?? "")
                   AND (SELECT auth.merchant = $1 AND NOT auth.revoked
                               AND coalesce(auth.failures, 0) < $\(check + 3)::integer FROM auth)
                 ORDER BY event_id DESC LIMIT $\(next)::integer OFFSET $\(next + 1)::integer
             )
             SELECT auth.merchant AS token_merchant, auth.revoked, auth.failures,
-                   \(renderedHead(attemptsWhere: from.map { "attempts.event_id >= \($0)" })) AS head,
+                   \(renderedHead(attemptsWhere: range.map {
+                       "attempts.event_id >= \($0.from) AND attempts.event_id <= \($0.to)"
+                   })) AS head,
                    page.request_url, \(renderedTail) AS tail, page.total
             FROM auth LEFT JOIN page ON true
             ORDER BY page.event_id DESC
-            """, safeToRepeat: true)
+            """
     }
 
     static func count(filters mask: Int) -> Statement {
         counts[mask]
     }
 
-    private static func makeCount(filters mask: Int) -> Statement {
+    private static func countSQL(filters mask: Int) -> String {
         let (conditions, next) = whereClause(mask)
-        let from = mask & orderBit != 0 ? " AND event_id >= $\(next)::uuid" : ""
-        return Statement(
-            "events_count_\(mask)", "SELECT count(*) AS total FROM events WHERE \(conditions)\(from)",
-            safeToRepeat: true)
+        let range = mask & orderBit != 0 ? " AND event_id >= $\(next)::uuid AND event_id <= $\(next + 1)::uuid" : ""
+        return "SELECT count(*) AS total FROM events WHERE \(conditions)\(range)"
     }
 
     /// The bit of the order filter (the first of `filterColumns`).

@@ -16,7 +16,7 @@ public struct EventFilter: Sendable {
 }
 
 /// The credentials a request presented, for a statement that checks them itself (see
-/// ``EventStore/page(merchant:filter:offset:limit:credentials:)``): the token's SHA-256, the
+/// ``EventStore/page(merchant:filter:offset:limit:credentials:nowMillis:)``): the token's SHA-256, the
 /// client's failed-authentication bucket and window, and the quota of failures in a window.
 public struct TokenCheck: Sendable {
     public let tokenHash: String
@@ -56,8 +56,9 @@ public struct EventStore {
     /// (`credentials`): the events are read only when the token is `merchant`'s, live, and its
     /// client is under its failure quota. `owner` and `failures` are returned for the caller to
     /// answer a refused token as it answers one checked on its own; `page` is `nil` when refused.
+    /// `nowMillis`, the time of the read, bounds the ids of an order's events (`OrderEventBound`).
     public func page(
-        merchant: String, filter: EventFilter, offset: Int, limit: Int, credentials: TokenCheck
+        merchant: String, filter: EventFilter, offset: Int, limit: Int, credentials: TokenCheck, nowMillis: UInt64
     ) throws -> (owner: MerchantStore.TokenOwner?, failures: Int, page: RenderedPage?) {
         var scopePointer: String?
         var scopeKey: String?
@@ -77,7 +78,13 @@ public struct EventStore {
             mask |= 1 << bit
             parameters.append(value)
         }
-        let bound: [any SQLParameter] = filter.orderId.map { [OrderEventBound.lowestEventId(orderId: $0)] } ?? []
+        let bound: [any SQLParameter] =
+            filter.orderId.map {
+                [
+                    OrderEventBound.lowestEventId(orderId: $0),
+                    OrderEventBound.highestEventId(orderId: $0, nowMillis: nowMillis),
+                ]
+            } ?? []
         let rows = try connection.query(
             EventStatements.page(filters: mask),
             parameters + [limit, offset] + bound + [

@@ -36,12 +36,12 @@ extern int prepared_token, prepared_page, prepared_count;
 /* Answers one request into `body`; returns the status (a problem fills `problem`). */
 /* The values a page statement may take, and which one each of its parameters is. The first four
  * are always merchant, order id, limit and offset; the others are told apart by their types, as
- * the prepared statement describes them: a uuid is the lowest event id the order can have
- * (OrderEventBound), and when the statement checks the token itself, text the token's hash then
+ * the prepared statement describes them: the first uuid is the lowest event id the order can have
+ * and a second one the highest (OrderEventBound), and when the statement checks the token itself, text the token's hash then
  * the failure bucket, bigint the window and integer the failure quota. That statement returns
  * token_merchant, revoked, failures on every row and each event as JSON text around its URL;
  * without it the token statement runs first, as the Swift worker does. */
-enum { V_MERCHANT, V_ORDER, V_LIMIT, V_OFFSET, V_BOUND, V_HASH, V_BUCKET, V_WINDOW, V_QUOTA, V_COUNT };
+enum { V_MERCHANT, V_ORDER, V_LIMIT, V_OFFSET, V_BOUND, V_UPPER, V_HASH, V_BUCKET, V_WINDOW, V_QUOTA, V_COUNT };
 enum { MAX_PARAMS = 16 };
 extern int page_slots[MAX_PARAMS], count_slots[MAX_PARAMS];
 extern int page_checks_token;
@@ -63,6 +63,7 @@ int uuid_valid(const char *s);
 char *query_value(const char *query, const char *name, Buf *scratch);
 int paging_integer(const char *text, long low, long high, long *out);
 void lowest_event_id(const char *order_id, char out[37]);
+void highest_event_id(const char *order_id, char out[37]);
 int verify(PGresult *r, const char *merchant, Problem *problem);
 
 /* render.c: the events of a page */

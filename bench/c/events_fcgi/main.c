@@ -11,9 +11,10 @@
  *     (owner, revoked, failed authentications of the client address in the current minute);
  *   - the application's events page statement (filter orderId), prepared once per connection
  *     with the same parameters and text results; when that statement checks the token itself
- *     (it takes 8 parameters: merchant, order id, limit, offset, token hash, failure bucket,
- *     window, failure quota, and returns each event as JSON text around its URL), the token
- *     statement is not run, as the Swift worker then saves that round trip too;
+ *     (it takes, after merchant, order id, limit, offset and the order's lowest and highest event
+ *     ids, the token hash, failure bucket, window and failure quota, and returns each event as
+ *     JSON text around its URL), the token statement is not run, as the Swift worker then saves
+ *     that round trip too;
  *   - the response written as notify-fcgi writes it: status line, Content-Type, X-Request-Id,
  *     and the body byte for byte (object keys sorted by their UTF-8 bytes, no whitespace, events
  *     rendered from their columns or passed through as PostgreSQL rendered them, the attempts
@@ -31,8 +32,9 @@
  *
  * TOKEN_SQL_FILE: parameters ($1 token hash, $2 failure bucket, $3 window start), columns
  * merchant, revoked, failures. PAGE_SQL_FILE: parameters ($1 merchant, $2 order id, $3 limit,
- * $4 offset[, $5..$8 as above]), rows with the columns of EventStatements and `total`.
- * COUNT_SQL_FILE ($1 merchant, $2 order id): the total of a page past the end.
+ * $4 offset, then those above told apart by their types), rows with the columns of EventStatements
+ * and `total`. COUNT_SQL_FILE ($1 merchant, $2 order id, then the order's range of event ids): the
+ * total of a page past the end.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -63,13 +63,13 @@ static int prepare_described(Statement *statement, int *prepared, int *slots) {
     if (!ok) return 0;
     PGresult *described = PQdescribePrepared(connection, statement->name);
     statement->params = PQnparams(described);
-    int texts = 0;
+    int texts = 0, uuids = 0;
     for (int i = 0; i < statement->params && i < MAX_PARAMS; i++) {
         Oid type = PQparamtype(described, i);
         if (i < 4) {
             slots[i] = i;
-        } else if (type == 2950) { /* uuid */
-            slots[i] = V_BOUND;
+        } else if (type == 2950) { /* uuid: the order's lowest event id, then its highest */
+            slots[i] = uuids++ == 0 ? V_BOUND : V_UPPER;
         } else if (type == 25 || type == 1043) { /* text, varchar */
             slots[i] = texts++ == 0 ? V_HASH : V_BUCKET;
         } else if (type == 20) { /* bigint */
@@ -91,9 +91,9 @@ int prepare_page(void) {
         if (prepare_described(&page_statement, &prepared_page, page_slots)) {
             page_checks_token = 0;
             for (int i = 0; i < page_statement.params; i++) page_checks_token |= page_slots[i] == V_HASH;
-            /* The count statement takes the page's leading values: merchant, order id, bound. */
+            /* The count statement takes the page's leading values: merchant, order id, bounds. */
             if (count_statement.sql && prepare_described(&count_statement, &prepared_count, count_slots)) {
-                for (int i = 2; i < count_statement.params; i++) count_slots[i] = V_BOUND;
+                for (int i = 2; i < count_statement.params; i++) count_slots[i] = i == 2 ? V_BOUND : V_UPPER;
             }
             return 1;
         }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "events_fcgi.h"
 
@@ -93,21 +94,44 @@ int paging_integer(const char *text, long low, long high, long *out) {
     return 1;
 }
 
-/* OrderEventBound.lowestEventId: the first UUIDv7 of the UTC day before the order id's day; the
- * smallest UUID when the id is not a UUIDv7. */
-void lowest_event_id(const char *order_id, char out[37]) {
-    strcpy(out, "00000000-0000-0000-0000-000000000000");
-    if (!uuid_valid(order_id) || order_id[14] != '7' || !strchr("89abAB", order_id[19])) return;
+/* The millisecond of a UUIDv7 order id; 0 when the id is not a UUIDv7. */
+static unsigned long long order_millis(const char *order_id) {
+    if (!uuid_valid(order_id) || order_id[14] != '7' || !strchr("89abAB", order_id[19])) return 0;
     unsigned long long millis = 0;
     for (int i = 0, digits = 0; digits < 12; i++) {
         if (order_id[i] == '-') continue;
         millis = millis << 4 | (unsigned)hex_value(order_id[i]);
         digits++;
     }
-    const unsigned long long day = 86400000ULL;
-    if (millis < day) return;
-    millis = (millis / day - 1) * day;
+    return millis;
+}
+
+static const unsigned long long day_millis = 86400000ULL;
+
+/* OrderEventBound.lowestEventId: the first UUIDv7 of the UTC day before the order id's day; the
+ * smallest UUID when the id is not a UUIDv7. */
+void lowest_event_id(const char *order_id, char out[37]) {
+    strcpy(out, "00000000-0000-0000-0000-000000000000");
+    unsigned long long millis = order_millis(order_id);
+    if (millis < day_millis) return;
+    millis = (millis / day_millis - 1) * day_millis;
     snprintf(out, 37, "%08x-%04x-7000-8000-000000000000", (unsigned)(millis >> 16) & 0xffffffffu,
+             (unsigned)(millis & 0xffff));
+}
+
+/* OrderEventBound.highestEventId: the last UUID of the UTC day after now (or after the order id's
+ * day, when that is later); the largest UUID when the id is not a UUIDv7. */
+void highest_event_id(const char *order_id, char out[37]) {
+    strcpy(out, "ffffffff-ffff-ffff-ffff-ffffffffffff");
+    unsigned long long millis = order_millis(order_id);
+    if (millis < day_millis) return;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    unsigned long long now_millis = (unsigned long long)now.tv_sec * 1000ULL + (unsigned long long)now.tv_nsec / 1000000;
+    if (now_millis > millis) millis = now_millis;
+    millis = (millis / day_millis + 2) * day_millis - 1;
+    if (millis >= 1ULL << 48) return;
+    snprintf(out, 37, "%08x-%04x-ffff-ffff-ffffffffffff", (unsigned)(millis >> 16) & 0xffffffffu,
              (unsigned)(millis & 0xffff));
 }
 

@@ -111,9 +111,10 @@ int respond(FCGX_Request *request, Buf *body, Problem *problem, char **merchant_
         char limit_value[24], offset_value[24];
         snprintf(limit_value, sizeof limit_value, "%ld", limit);
         snprintf(offset_value, sizeof offset_value, "%ld", offset);
-        char bound[37];
+        char bound[37], upper[37];
         lowest_event_id(order_id, bound);
-        const char *values[V_COUNT] = {merchant, order_id, limit_value, offset_value, bound,
+        highest_event_id(order_id, upper);
+        const char *values[V_COUNT] = {merchant, order_id, limit_value, offset_value, bound, upper,
                                        hash,     bucket,   window,      quota};
         const char *page_values[MAX_PARAMS], *count_values[MAX_PARAMS];
         for (int i = 0; i < page_statement.params; i++) page_values[i] = values[page_slots[i]];
