@@ -10,13 +10,13 @@ extension EventStatements {
         '{"adapterId":' || \(jsonText("page.adapter_id"))
         || ',"attemptCount":' || \(jsonNumber("page.attempt_count"))
         || ',"attempts":' || \(renderedAttempts(attemptsWhere)) || ',"channel":' || \(jsonText("page.channel"))
-        || ',"createdAt":' || \(jsonText(rfc3339("page.created_at")))
-        || ',"destinationId":' || \(jsonText("page.destination_id"))
-        || ',"error":' || \(jsonText("page.error")) || ',"id":' || \(jsonText("page.event_id"))
+        || ',"createdAt":' || \(jsonPlain(rfc3339("page.created_at")))
+        || ',"destinationId":' || \(jsonPlain("page.destination_id"))
+        || ',"error":' || \(jsonText("page.error")) || ',"id":' || \(jsonPlain("page.event_id"))
         || ',"merchant":' || \(jsonText("page.merchant"))
-        || ',"nextAttemptAt":' || \(jsonText(rfc3339("page.next_attempt_at")))
+        || ',"nextAttemptAt":' || \(jsonPlain(rfc3339("page.next_attempt_at")))
         || ',"notificationId":' || \(jsonText("page.notification_id"))
-        || ',"orderId":' || \(jsonText("page.order_id")) || ',"reference":' || \(jsonText("page.reference"))
+        || ',"orderId":' || \(jsonPlain("page.order_id")) || ',"reference":' || \(jsonText("page.reference"))
         || ',"request":{"headers":' || \(renderedHeaders)
         || ',"method":' || \(jsonText("page.request_method")) || ',"url":'
         """
@@ -26,7 +26,7 @@ extension EventStatements {
     static let renderedTail = """
         '},"responseBody":' || \(jsonText("page.last_response_body")) || ',"scope":' || \(jsonText("page.scope"))
         || ',"status":' || \(jsonText("page.status")) || ',"statusCode":' || \(jsonNumber("page.last_status_code"))
-        || ',"timestamp":' || \(jsonText(rfc3339("page.last_attempt_at"))) || '}'
+        || ',"timestamp":' || \(jsonPlain(rfc3339("page.last_attempt_at"))) || '}'
         """
 
     /// The event's request headers as a JSON object, names sorted by their bytes, every secret
@@ -44,10 +44,10 @@ extension EventStatements {
     static func renderedAttempts(_ condition: String?) -> String {
         """
         (SELECT coalesce('[' || string_agg('{"durationMs":' || \(jsonNumber("a.duration_ms"))
-                    || ',"error":' || \(jsonText("a.error")) || ',"id":' || \(jsonText("a.attempt_id"))
+                    || ',"error":' || \(jsonText("a.error")) || ',"id":' || \(jsonPlain("a.attempt_id"))
                     || ',"responseBody":' || \(jsonText("a.response_body"))
                     || ',"statusCode":' || \(jsonNumber("a.status_code"))
-                    || ',"timestamp":' || \(jsonText(rfc3339("a.attempted_at")))
+                    || ',"timestamp":' || \(jsonPlain(rfc3339("a.attempted_at")))
                     || ',"trigger":' || \(jsonText("a.trigger")) || '}',
                 ',' ORDER BY a.attempted_at, a.attempt_id) || ']', '[]')
          FROM (SELECT * FROM attempts
@@ -59,6 +59,13 @@ extension EventStatements {
     /// A value as a JSON string (`null` for NULL).
     static func jsonText(_ expression: String) -> String {
         "coalesce(to_json(\(expression))::text, 'null')"
+    }
+
+    /// A value whose text never needs escaping (a uuid, a timestamp of `rfc3339`) as a JSON string
+    /// (`null` for NULL): quoted around its text, without `to_json`, which looks the type up on
+    /// every call.
+    static func jsonPlain(_ expression: String) -> String {
+        "coalesce('\"' || (\(expression))::text || '\"', 'null')"
     }
 
     /// An integer column as a JSON number (`null` for NULL).
