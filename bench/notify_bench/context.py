@@ -39,6 +39,9 @@ class Bench:
         self.api_url = loopback(env("BENCH_API_URL"))
         self.hello_url = loopback(env("BENCH_HELLO_URL"))
         self.events_url = loopback(env("BENCH_EVENTS_URL"))
+        # Figure 1's ceiling: bench/c/static_fcgi writes the bytes of `static_body` (the API's answer).
+        self.static_url = loopback(env("BENCH_STATIC_URL"))
+        self.static_body = Path(env("BENCH_STATIC_BODY"))
         # The same API over an empty database (workers of their own): figure 7's /metrics baseline.
         self.empty_url = loopback(env("BENCH_EMPTY_URL"))
         self.receiver_url = loopback(env("BENCH_RECEIVER_URL"))
@@ -64,12 +67,14 @@ class Bench:
             "nginx-api",
             "nginx-hello",
             "nginx-events",
+            "nginx-static",
             "nginx-empty",
             "nginx-receiver",
             "notify-fcgi",
             "notify-fcgi-empty",
             "hello_fcgi",
             "events_fcgi",
+            "static_fcgi",
         ):
             roots[name] = int((self.tmp / "pids" / f"{name}.pid").read_text().split()[0])
         roots["postgres"] = int((self.tmp / "pg" / "data" / "postmaster.pid").read_text().split()[0])
@@ -258,6 +263,7 @@ class Bench:
             "BENCH_API_URL": self.api_url,
             "BENCH_HELLO_URL": self.hello_url,
             "BENCH_EVENTS_URL": self.events_url,
+            "BENCH_STATIC_URL": self.static_url,
             "BENCH_RECEIVER_URL": self.receiver_url,
             "BENCH_MERCHANT": MERCHANT,
             "BENCH_TOKEN": self.token,

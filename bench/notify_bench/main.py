@@ -27,7 +27,7 @@ def run(b: Bench, hold: int = 0) -> dict:
     if hold:
         b.hold(hold)
     r = b.results
-    r["read"] = read.figure_read(b, "read")
+    r["read"] = read.figure_read(b, "read", ceiling=True)
     r["worker_rss_mib"] = b.worker_rss_mib()
     log(f"worker peak RSS after figure 1: {r['worker_rss_mib']:.1f} MiB")
     r["overload"] = overload.figure_overload(b)

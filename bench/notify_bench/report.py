@@ -16,6 +16,9 @@ def summary(r: dict, cfg: dict) -> dict:
         "hello_rps": r["read"]["hello"]["median"],
         "api_read_same_work_ratio": r["read"]["same_work_ratio"]["median"],
         "same_work_read_rps": r["read"]["same_work"]["median"],
+        # the same answer from C with no database over the hello world: the highest api_read_ratio
+        "api_read_ceiling_ratio": r["read"]["ceiling_ratio"]["median"],
+        "ceiling_read_rps": r["read"]["ceiling"]["median"],
         "api_write_per_s": r["write"]["api"]["median"],
         "api_write_ratio": r["write"]["ratio"]["median"],
         "pgbench_write_tps": r["write"]["pgbench"]["median"],
@@ -98,6 +101,15 @@ def table(r: dict, s: dict, cfg: dict, mode: str) -> list[str]:
             "API " + fmt(r["read"]["api"]["median"]),
             fmt(s["api_read_same_work_ratio"], 2),
             ["api_read_same_work_ratio"],
+        )
+    )
+    rows.append(
+        (
+            "1 ceiling: the same answer from C, no database (static_fcgi), req/s",
+            *mmm(r["read"]["ceiling"]),
+            "hello " + fmt(r["read"]["hello"]["median"]),
+            fmt(s["api_read_ceiling_ratio"], 2),
+            [],
         )
     )
     rows.append(

@@ -1,10 +1,13 @@
 """Figure 1 (and 5): API read, GET events?orderId= with wrk, beside a C libfcgi hello world and
 beside bench/c/events_fcgi, a C worker doing the same work (the same token and page statements,
-a byte-identical response), each behind the same nginx config."""
+a byte-identical response), each behind the same nginx config. Figure 1 also measures its ceiling:
+bench/c/static_fcgi writing the API's answer with no database, so what nginx and wrk alone cost for
+an answer of that size (`api_read_ceiling_ratio`, the highest `api_read_ratio` this stack can show)."""
 
 from __future__ import annotations
 
 import http.client
+import os
 import urllib.parse
 
 from ..common import BenchError, loadavg, log, median_min_max, median_parts
@@ -24,37 +27,61 @@ def raw_get(base: str, path: str, token: str) -> tuple[int, str, bytes]:
         conn.close()
 
 
-def check_same_response(b: Bench, path: str) -> int:
-    """The same-work baseline must answer exactly as the API does: status, Content-Type and body
-    bytes. Returns the body's size."""
+def check_same_response(b: Bench, path: str, url: str, name: str) -> bytes:
+    """A baseline must answer exactly as the API does: status, Content-Type and body bytes. Returns
+    the body."""
     api = raw_get(b.api_url, path, b.token)
-    same = raw_get(b.events_url, path, b.token)
+    same = raw_get(url, path, b.token)
     if api != same:
         at = next((i for i, (x, y) in enumerate(zip(api[2], same[2], strict=False)) if x != y), None)
         at = min(len(api[2]), len(same[2])) if at is None else at
         raise BenchError(
-            f"events_fcgi answers differently from the API: {api[:2]} vs {same[:2]}, bodies of "
+            f"{name} answers differently from the API: {api[:2]} vs {same[:2]}, bodies of "
             f"{len(api[2])} and {len(same[2])} bytes differ from byte {at}: "
             f"{api[2][max(0, at - 60) : at + 60]!r} vs {same[2][max(0, at - 60) : at + 60]!r}"
         )
-    return len(api[2])
+    return api[2]
 
 
-def figure_read(b: Bench, label: str) -> dict:
+def serve_ceiling(b: Bench, path: str) -> None:
+    """Has static_fcgi serve the API's answer to `path` (written whole, then renamed into place)."""
+    body = raw_get(b.api_url, path, b.token)[2]
+    partial = b.static_body.with_suffix(".part")
+    partial.write_bytes(body)
+    os.replace(partial, b.static_body)
+    check_same_response(b, path, b.static_url, "static_fcgi")
+
+
+def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
+    """`ceiling`: also run static_fcgi's answer, alternately with the others (figure 1 only)."""
     path = f"/api/v0/checkout/notifications/events?orderId={b.template_order}"
     page = b.api.expect(200, "GET", path)
     if page["pagination"]["totalSize"] != 10 or len(page["data"]) != 10:
         raise BenchError(f"the read order should have 10 events: {page['pagination']}")
-    size = check_same_response(b, path)
+    size = len(check_same_response(b, path, b.events_url, "events_fcgi"))
     log(f"{label}: events_fcgi answers byte for byte as the API ({size:,} bytes)")
+    if ceiling:
+        serve_ceiling(b, path)
     args = ("get", MERCHANT, b.token, path)
     seconds, warmup = b.cfg["wrk_seconds"], b.cfg["warmup_seconds"]
     if warmup:
-        for url in (b.hello_url, b.events_url, b.api_url):
+        for url in (b.hello_url, b.events_url, b.api_url) + ((b.static_url,) if ceiling else ()):
             b.wrk(url, warmup, *args)
     api, hello, same, ratios, same_ratios = [], [], [], [], []
     api_cpu, hello_cpu, same_cpu = [], [], []
+    top, top_ratios, top_cpu = [], [], []
     for run in range(b.cfg["runs"]):
+        if ceiling:
+            c, cc = b.meter.measure(lambda: b.wrk(b.static_url, seconds, *args))
+            if c["errors"]:
+                raise BenchError(f"{label}: ceiling (static_fcgi) run had errors: {c}")
+            top_cpu.append(
+                b.per_op(
+                    cc,
+                    c["requests"],
+                    {"nginx": "nginx-static", "static_fcgi": "static_fcgi", "postgres": "postgres", "wrk": "client"},
+                )
+            )
         h, hc = b.meter.measure(lambda: b.wrk(b.hello_url, seconds, *args))
         e, ec = b.meter.measure(lambda: b.wrk(b.events_url, seconds, *args))
         a, ac = b.meter.measure(lambda: b.wrk(b.api_url, seconds, *args))
@@ -82,6 +109,9 @@ def figure_read(b: Bench, label: str) -> dict:
         for name, r in (("hello world", h), ("same-work C", e), ("API", a)):
             if r["errors"]:
                 raise BenchError(f"{label}: {name} run had errors: {r}")
+        if ceiling:
+            top.append(c["rps"])
+            top_ratios.append(c["rps"] / h["rps"])
         api.append(a["rps"])
         hello.append(h["rps"])
         same.append(e["rps"])
@@ -90,9 +120,11 @@ def figure_read(b: Bench, label: str) -> dict:
         log(
             f"{label} run {run + 1}: API {a['rps']:.0f} req/s (p99 {a['latency_p99_us'] / 1000:.1f} ms), "
             f"hello world {h['rps']:.0f} req/s, ratio {ratios[-1]:.3f}; same-work C {e['rps']:.0f} req/s, "
-            f"ratio {same_ratios[-1]:.3f}   [load {loadavg()}]"
+            f"ratio {same_ratios[-1]:.3f}"
+            + (f"; ceiling (static_fcgi) {top[-1]:.0f} req/s, ratio {top_ratios[-1]:.3f}" if ceiling else "")
+            + f"   [load {loadavg()}]"
         )
-    return {
+    result = {
         "api": median_min_max(api),
         "hello": median_min_max(hello),
         "same_work": median_min_max(same),
@@ -102,3 +134,8 @@ def figure_read(b: Bench, label: str) -> dict:
         "hello_cpu_us": median_parts(hello_cpu),
         "same_work_cpu_us": median_parts(same_cpu),
     }
+    if ceiling:
+        result["ceiling"] = median_min_max(top)
+        result["ceiling_ratio"] = median_min_max(top_ratios)
+        result["ceiling_cpu_us"] = median_parts(top_cpu)
+    return result
