@@ -28,6 +28,9 @@ final class Sweeper {
     /// Finished attempts not yet written back, and when the oldest of them finished.
     private var unwritten: [FinishedAttempt] = []
     private var oldestUnwritten = Date.distantFuture
+    /// Writes batches back beside the transfers; `writing` attempts are with it now.
+    private let writer: WriteBackWorker
+    private var writing = 0
     /// Deliveries claimed and not yet written back or released, per destination and per merchant.
     private var heldByDestination: [String: Int] = [:]
     private var heldByMerchant: [String: Int] = [:]
@@ -38,8 +41,9 @@ final class Sweeper {
     /// the batch size.
     private var roomOpened = true
 
-    /// Attempts written back in one transaction at most this long after they finished (outcomes go
-    /// back per batch; a statement per finished delivery costs the database 2.5 times more).
+    /// Attempts handed to the write-back at most this long after they finished, when it is free
+    /// (outcomes go back per batch; a statement per finished delivery costs the database 2.5 times
+    /// more).
     static let writeBackDelay = 0.01
 
     /// `clock` and `random` are the system's in `notify-sweep`; a test passes fixed ones to get the
@@ -53,10 +57,16 @@ final class Sweeper {
         self.logger = logger
         self.clock = clock
         self.random = RandomSource(base: random)
+        let wake = deliverer.waker
+        self.writer = WriteBackWorker(config: config, wake: { wake.wake() })
+    }
+
+    deinit {
+        writer.stop()
     }
 
     /// Deliveries claimed and not yet written back.
-    var busy: Int { inFlight.count + unwritten.count }
+    var busy: Int { inFlight.count + unwritten.count + writing }
 
     /// How many more deliveries one claim may take now.
     var room: Int { max(0, min(config.batchSize, config.maxHeld - busy)) }
@@ -82,7 +92,10 @@ final class Sweeper {
             if let defect = delivery.defect {
                 let outcome = DeliveryOutcome(id: delivery.eventId, error: defect, permanent: true)
                 let attempt = FinishedAttempt(delivery: delivery, outcome: outcome, claimedAt: now, finishedAt: now)
-                defective.append(record(attempt, destination: nil))
+                defective.append(
+                    attempt.record(
+                        destination: nil, schedule: config.schedule, jitter: Double.random(in: 0..<1, using: &random),
+                        attemptId: attemptId(claimedAt: now)))
                 continue
             }
             let id = leaseToken + "/" + delivery.eventId
@@ -110,12 +123,17 @@ final class Sweeper {
         return claimed.count
     }
 
-    /// Moves the transfers along for up to `waitMs` and writes back what finished: in one
-    /// transaction once half a batch has finished, nothing is left in flight, or `writeBackDelay`
-    /// has passed. Returns how many attempts were written back.
+    /// Moves the transfers along for up to `waitMs`, takes in the batch the write-back finished and
+    /// hands it the next one: once half a batch has finished, nothing is left in flight, or
+    /// `writeBackDelay` has passed. Returns how many attempts were written back.
     @discardableResult
     func advance(_ connection: Connection, waitMs: Int32) throws -> Int {
-        let outcomes = deliverer.poll(timeoutMs: waitMs)
+        var outcomes: [DeliveryOutcome] = []
+        if deliverer.inFlight == 0 && writer.isBusy {
+            writer.wait(timeoutMs: waitMs)
+        } else {
+            outcomes = deliverer.poll(timeoutMs: waitMs)
+        }
         let now = clock()
         for outcome in outcomes {
             guard let entry = inFlight.removeValue(forKey: outcome.id) else { continue }
@@ -129,37 +147,35 @@ final class Sweeper {
                 FinishedAttempt(delivery: entry.delivery, outcome: outcome, claimedAt: entry.claimedAt, finishedAt: now)
             )
         }
-        guard !unwritten.isEmpty,
+        let written = try takeWritten(connection: connection, now: now)
+        if !unwritten.isEmpty, !writer.isBusy,
             inFlight.isEmpty || unwritten.count >= max(1, config.batchSize / 2)
                 || now.timeIntervalSince(oldestUnwritten) >= Self.writeBackDelay
-        else { return 0 }
-        let batch = unwritten
-        unwritten.removeAll(keepingCapacity: true)
-        let health = try writeBack(batch, connection: connection)
-        for attempt in batch { hold(attempt.delivery, by: -1) }
-        try releaseWaiting(of: health, connection: connection, now: now)
-        return batch.count
+        {
+            let batch = unwritten
+            unwritten.removeAll(keepingCapacity: true)
+            writing = batch.count
+            let draws = batch.map {
+                (jitter: Double.random(in: 0..<1, using: &random), attemptId: attemptId(claimedAt: $0.claimedAt))
+            }
+            writer.submit(WriteBackWorker.Job(batch: batch, draws: draws))
+        }
+        return written
     }
 
-    /// Records a batch of attempts and the health they give their destinations, in one transaction
-    /// that holds the destinations' rows locked. Returns the destinations' health after the batch.
-    private func writeBack(_ batch: [FinishedAttempt], connection: Connection) throws -> [String: DestinationHealth] {
-        let store = DeliveryStore(connection: connection)
-        let ids = Set(batch.compactMap(\.delivery.destinationId)).sorted()
-        let (recorded, health) = try connection.transaction { () throws -> (Int, [String: DestinationHealth]) in
-            var health = try store.lockDestinations(ids)
-            for attempt in batch {
-                guard let id = attempt.delivery.destinationId else { continue }
-                health[id]?.record(attempt.result, probe: attempt.delivery.probe, policy: config.breaker)
-            }
-            let records = batch.map { record($0, destination: $0.delivery.destinationId.flatMap { health[$0] }) }
-            return (try store.complete(records, health: health), health)
-        }
-        if recorded < batch.count {
+    /// Releases what the last write-back recorded and hands back the deliveries still waiting for a
+    /// destination it stopped. Returns how many attempts it wrote; throws its error.
+    private func takeWritten(connection: Connection, now: Date) throws -> Int {
+        guard let (batch, outcome) = writer.take() else { return 0 }
+        writing = 0
+        for attempt in batch { hold(attempt.delivery, by: -1) }
+        let done = try outcome.get()
+        if done.recorded < batch.count {
             logger.warning(
-                "leases expired before write-back", metadata: ["lost": .stringConvertible(batch.count - recorded)])
+                "leases expired before write-back", metadata: ["lost": .stringConvertible(batch.count - done.recorded)])
         }
-        return health
+        try releaseWaiting(of: done.health, connection: connection, now: now)
+        return batch.count
     }
 
     /// Hands back, unattempted, the deliveries still waiting here for a destination that now sends
@@ -233,29 +249,9 @@ final class Sweeper {
             destination: delivery.destinationKey, merchant: delivery.merchant)
     }
 
-    /// The attempt row of a finished attempt, its verdict adjusted to its destination's health.
-    private func record(_ attempt: FinishedAttempt, destination: DestinationHealth?) -> AttemptRecord {
-        let delivery = attempt.delivery
-        let outcome = attempt.outcome
-        var verdict = AttemptVerdict(
-            succeeded: outcome.succeeded, permanent: attempt.permanent, manual: delivery.manual,
-            automaticAttemptsBefore: delivery.automaticAttempts, schedule: config.schedule,
-            random: Double.random(in: 0..<1, using: &random))
-        let now = attempt.finishedAt.timeIntervalSince1970
-        if let destination {
-            verdict = verdict.adjusted(
-                for: destination, probeFailed: delivery.probe && attempt.result.kind == .unreachable,
-                permanent: attempt.permanent, automaticAttemptsBefore: delivery.automaticAttempts, now: now)
-        }
-        return AttemptRecord(
-            merchant: delivery.merchant, eventId: delivery.eventId,
-            attemptId: UUIDv7.make(
-                unixMillis: UInt64(attempt.claimedAt.timeIntervalSince1970 * 1000), using: &random),
-            attemptedAt: attempt.claimedAt.rfc3339, statusCode: outcome.statusCode,
-            responseBody: outcome.statusCode == nil ? nil : outcome.responseBody, durationMs: outcome.durationMs,
-            error: attempt.error, manual: delivery.manual, verdict: verdict,
-            nextDue: verdict.retryIn.map { attempt.finishedAt.addingTimeInterval($0).rfc3339 },
-            leaseToken: delivery.leaseToken)
+    /// A new attempt id: a version 7 UUID of the time the attempt's delivery was claimed.
+    private func attemptId(claimedAt: Date) -> String {
+        UUIDv7.make(unixMillis: UInt64(claimedAt.timeIntervalSince1970 * 1000), using: &random)
     }
 }
 
@@ -264,33 +260,6 @@ struct RandomSource: RandomNumberGenerator {
     var base: any RandomNumberGenerator
 
     mutating func next() -> UInt64 { base.next() }
-}
-
-/// One attempt that finished and waits to be written back.
-struct FinishedAttempt {
-    let delivery: ClaimedDelivery
-    let outcome: DeliveryOutcome
-    let claimedAt: Date
-    let finishedAt: Date
-
-    /// Why the attempt failed, as its row records it.
-    var error: String? {
-        if let error = outcome.error { return error }
-        guard !outcome.succeeded, let status = outcome.statusCode else { return nil }
-        return status == 410 ? "the receiver answered HTTP 410 Gone" : "the receiver answered HTTP \(status)"
-    }
-
-    /// A 410 Gone ends the event at once, like a refused address: retrying cannot help.
-    var permanent: Bool { outcome.permanent || outcome.statusCode == 410 }
-
-    /// What the attempt tells about its destination.
-    var result: AttemptResult {
-        let status = outcome.statusCode
-        return AttemptResult(
-            kind: AttemptResult.kind(statusCode: status, succeeded: outcome.succeeded, permanent: outcome.permanent),
-            finishedAt: finishedAt.timeIntervalSince1970, error: error,
-            retryAfterSeconds: status == 429 || status == 503 ? outcome.retryAfterSeconds : nil)
-    }
 }
 
 extension ClaimedDelivery {

@@ -45,6 +45,12 @@ final class CurlMulti {
         return curl_multi_poll(handle, nil, 0, timeoutMs, &ready)
     }
 
+    /// Makes a `poll` in progress (or the next one) return at once. The one call that another
+    /// thread may make.
+    func wakeup() {
+        _ = curl_multi_wakeup(handle)
+    }
+
     /// The transfers that finished since the last call, as (easy handle, result) pairs.
     func finished() -> [(easy: UnsafeMutableRawPointer, result: CURLcode)] {
         var done: [(easy: UnsafeMutableRawPointer, result: CURLcode)] = []

@@ -56,6 +56,18 @@ final class HTTPDeliverer {
         }
     }
 
+    /// Interrupts a `poll` from another thread (see `Waker`).
+    var waker: Waker { Waker(multi: multi) }
+
+    /// Ends the wait of `poll` early, from any thread: a sweep's write-back thread uses it to have
+    /// its finished batch taken in at once. `@unchecked Sendable`: `curl_multi_wakeup` is the one
+    /// libcurl multi call that is safe from another thread, and the only one it makes.
+    struct Waker: @unchecked Sendable {
+        let multi: CurlMulti
+
+        func wake() { multi.wakeup() }
+    }
+
     /// Requests submitted and not yet returned by `poll`.
     var inFlight: Int { queue.count }
 
