@@ -32,7 +32,7 @@ struct NotifySweepCommand: ParsableCommand {
             userAgent: Sweeper.userAgent)
         let sweeper = Sweeper(
             config: config, deliverer: deliverer, logger: logger, clock: Date.init,
-            random: SystemRandomNumberGenerator())
+            random: BufferedRandom())
         let runner = SweepRunner(
             config: config, sweeper: sweeper, housekeeper: Housekeeper(retention: config.retention, logger: logger),
             logger: logger)

@@ -31,6 +31,8 @@ final class Sweeper {
     /// Writes batches back beside the transfers; `writing` attempts are with it now.
     private let writer: WriteBackWorker
     private var writing = 0
+    /// Signers by signing secret.
+    private var signers: [String: WebhookSignature] = [:]
     /// Deliveries claimed and not yet written back or released, per destination and per merchant.
     private var heldByDestination: [String: Int] = [:]
     private var heldByMerchant: [String: Int] = [:]
@@ -218,6 +220,16 @@ final class Sweeper {
         return uuid.uuidString.lowercased()
     }
 
+    /// The signer of a secret, decoded once per secret (a few per merchant) rather than per delivery;
+    /// `nil` for a secret that is not `whsec_` base64.
+    private func signer(_ secret: String) -> WebhookSignature? {
+        if let known = signers[secret] { return known }
+        guard let signature = try? WebhookSignature(secret: secret) else { return nil }
+        if signers.count >= 1024 { signers.removeAll() }
+        signers[secret] = signature
+        return signature
+    }
+
     private func hold(_ delivery: ClaimedDelivery, by change: Int) {
         let destination = delivery.destinationKey
         let held = heldByDestination[destination, default: 0] + change
@@ -236,13 +248,13 @@ final class Sweeper {
     }
 
     private func request(for delivery: ClaimedDelivery, id: String, at time: Date) -> DeliveryRequest {
-        guard let signature = try? WebhookSignature(secret: delivery.signingSecret) else {
+        guard let signature = signer(delivery.signingSecret) else {
             return DeliveryRequest(id: id, method: delivery.method.rawValue, url: "", headers: [], body: [])
         }
         let message = WebhookMessage(
             eventId: delivery.eventId, method: delivery.method, headers: delivery.headers, payload: delivery.payload,
             signature: signature, timestamp: Int64(time.timeIntervalSince1970), userAgent: Self.userAgent,
-            previousSignature: delivery.previousSigningSecret.flatMap { try? WebhookSignature(secret: $0) })
+            previousSignature: delivery.previousSigningSecret.flatMap { signer($0) })
         return DeliveryRequest(
             id: id, method: delivery.method.rawValue, url: delivery.url,
             headers: message.headers.map { (name: $0.name, value: $0.value) }, body: message.body,

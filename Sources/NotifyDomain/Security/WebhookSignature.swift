@@ -28,8 +28,10 @@ public struct WebhookSignature: Sendable {
     ///   - timestamp: the `webhook-timestamp`, unix seconds.
     ///   - body: the exact bytes sent as the request body (empty for GET).
     public func sign(id: String, timestamp: Int64, body: [UInt8]) -> String {
-        let content = Array("\(id).\(timestamp).".utf8) + body
-        let mac = HMAC<SHA256>.authenticationCode(for: content, using: SymmetricKey(data: key))
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
+        hmac.update(data: Array("\(id).\(timestamp).".utf8))
+        hmac.update(data: body)
+        let mac = hmac.finalize()
         return "\(Self.version),\(Base64.encode(Array(mac)))"
     }
 

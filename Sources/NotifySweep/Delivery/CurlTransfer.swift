@@ -134,10 +134,7 @@ final class CurlTransfer {
     /// injection) or that are not a method token; validated notifications never produce them.
     private static func validate(_ request: DeliveryRequest) throws(SetupFailure) {
         let isToken: (String) -> Bool = { text in
-            !text.isEmpty
-                && text.utf8.allSatisfy { byte in
-                    (0x21...0x7E).contains(byte) && !"\"(),/:;<=>?@[\\]{}".utf8.contains(byte)
-                }
+            !text.isEmpty && text.utf8.allSatisfy { tokenBytes[Int($0)] }
         }
         let isClean: (String) -> Bool = { !$0.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) }
         guard isToken(request.method) else {
@@ -149,6 +146,11 @@ final class CurlTransfer {
         for header in request.headers where !isToken(header.name) || !isClean(header.value) {
             throw SetupFailure(message: "invalid request header '\(header.name)'", permanent: true)
         }
+    }
+
+    /// The bytes of an HTTP token (a method or a header name): visible ASCII but the separators.
+    private static let tokenBytes: [Bool] = (0...255).map { byte in
+        (0x21...0x7E).contains(byte) && !"\"(),/:;<=>?@[\\]{}".utf8.contains(UInt8(byte))
     }
 
     private func set(_ option: CURLoption, _ value: Int) throws(SetupFailure) {
