@@ -134,8 +134,35 @@ public struct DeliveryStore {
     /// Locks the destinations `ids` until the surrounding transaction ends and returns their health.
     public func lockDestinations(_ ids: [String]) throws -> [String: DestinationHealth] {
         guard !ids.isEmpty else { return [:] }
+        return try Self.health(try connection.query(DeliveryStatements.lockDestinations, [SQLArray(ids)]))
+    }
+
+    /// Writes a batch of attempts back in one transaction of two round trips (libpq pipeline mode):
+    /// `BEGIN` travels with the lock of the destinations `ids`; `decide` turns their health into the
+    /// attempt records and the destinations' new health, which travel with `COMMIT`. Returns how
+    /// many attempts were recorded (fewer when a lease expired meanwhile) and the health written.
+    public func writeBack(
+        destinations ids: [String],
+        _ decide: ([String: DestinationHealth]) throws -> (
+            records: [AttemptRecord], health: [String: DestinationHealth]
+        )
+    ) throws -> (recorded: Int, health: [String: DestinationHealth]) {
+        let lock = Connection.Step(DeliveryStatements.lockDestinations, [SQLArray(ids)])
+        let (health, written) = try connection.transaction(pipelining: [lock]) {
+            rows -> (value: [String: DestinationHealth], last: [Connection.Step]) in
+            let (records, health) = try decide(try Self.health(rows[0]))
+            return (
+                health,
+                records.isEmpty
+                    ? [] : [Connection.Step(DeliveryStatements.complete, Self.completion(records, health: health))]
+            )
+        }
+        return (written.first?.affected ?? 0, health)
+    }
+
+    private static func health(_ rows: Rows) throws -> [String: DestinationHealth] {
         var health: [String: DestinationHealth] = [:]
-        for row in try connection.query(DeliveryStatements.lockDestinations, [SQLArray(ids)]).all {
+        for row in rows.all {
             health[try row.string("destination_id")] = DestinationHealth(
                 status: Destination.Status(rawValue: try row.string("status")) ?? .healthy,
                 consecutiveFailures: try row.int("consecutive_failures"),
@@ -157,30 +184,34 @@ public struct DeliveryStore {
     @discardableResult
     public func complete(_ records: [AttemptRecord], health: [String: DestinationHealth] = [:]) throws -> Int {
         guard !records.isEmpty else { return 0 }
+        return try connection.query(DeliveryStatements.complete, Self.completion(records, health: health)).affected
+    }
+
+    /// The parameters of the complete statement for `records` and `health`.
+    private static func completion(_ records: [AttemptRecord], health: [String: DestinationHealth])
+        -> [any SQLParameter]
+    {
         let destinations = health.sorted { $0.key < $1.key }
         let time: (Double?) -> String? = { $0.map { Timestamp.rfc3339(unixMillis: Int64(($0 * 1000).rounded())) } }
-        return try connection.query(
-            DeliveryStatements.complete,
-            [
-                SQLArray(records.map(\.merchant)), SQLArray(records.map(\.eventId)),
-                SQLArray(records.map(\.attemptId)), SQLArray(records.map(\.attemptedAt)),
-                SQLArray(records.map { $0.statusCode.map(String.init) }), SQLArray(records.map(\.responseBody)),
-                SQLArray(records.map(\.durationMs)), SQLArray(records.map(\.error)),
-                SQLArray(records.map { $0.manual ? "manual" : "automatic" }),
-                SQLArray(records.map(\.verdict.status.rawValue)), SQLArray(records.map(\.nextDue)),
-                SQLArray(records.map(\.verdict.automaticAttempts)), SQLArray(records.map(\.leaseToken)),
-                SQLArray(destinations.map(\.key)), SQLArray(destinations.map(\.value.status.rawValue)),
-                SQLArray(destinations.map(\.value.consecutiveFailures)),
-                SQLArray(destinations.map { time($0.value.lastSuccessAt) }),
-                SQLArray(destinations.map { time($0.value.lastFailureAt) }),
-                SQLArray(destinations.map(\.value.lastError)),
-                SQLArray(destinations.map { time($0.value.failingSince) }),
-                SQLArray(destinations.map { time($0.value.nextProbeAt) }),
-                SQLArray(destinations.map { Int($0.value.probeWaitSeconds) }),
-                SQLArray(destinations.map { time($0.value.heldUntil) }),
-                SQLArray(destinations.map { time($0.value.disabledAt) }),
-            ]
-        ).affected
+        return [
+            SQLArray(records.map(\.merchant)), SQLArray(records.map(\.eventId)),
+            SQLArray(records.map(\.attemptId)), SQLArray(records.map(\.attemptedAt)),
+            SQLArray(records.map { $0.statusCode.map(String.init) }), SQLArray(records.map(\.responseBody)),
+            SQLArray(records.map(\.durationMs)), SQLArray(records.map(\.error)),
+            SQLArray(records.map { $0.manual ? "manual" : "automatic" }),
+            SQLArray(records.map(\.verdict.status.rawValue)), SQLArray(records.map(\.nextDue)),
+            SQLArray(records.map(\.verdict.automaticAttempts)), SQLArray(records.map(\.leaseToken)),
+            SQLArray(destinations.map(\.key)), SQLArray(destinations.map(\.value.status.rawValue)),
+            SQLArray(destinations.map(\.value.consecutiveFailures)),
+            SQLArray(destinations.map { time($0.value.lastSuccessAt) }),
+            SQLArray(destinations.map { time($0.value.lastFailureAt) }),
+            SQLArray(destinations.map(\.value.lastError)),
+            SQLArray(destinations.map { time($0.value.failingSince) }),
+            SQLArray(destinations.map { time($0.value.nextProbeAt) }),
+            SQLArray(destinations.map { Int($0.value.probeWaitSeconds) }),
+            SQLArray(destinations.map { time($0.value.heldUntil) }),
+            SQLArray(destinations.map { time($0.value.disabledAt) }),
+        ]
     }
 
     /// Hands leased deliveries back unattempted, due at `now` (RFC 3339).

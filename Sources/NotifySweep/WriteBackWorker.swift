@@ -113,14 +113,13 @@ final class WriteBackWorker: @unchecked Sendable {
     }
 
     /// Records a batch of attempts and the health they give their destinations, in one transaction
-    /// that holds the destinations' rows locked.
+    /// that holds the destinations' rows locked (two round trips: see `DeliveryStore.writeBack`).
     private func write(_ job: Job) throws -> Done {
         let current = try connection ?? Connection(conninfo: conninfo)
         connection = current
-        let store = DeliveryStore(connection: current)
         let ids = Set(job.batch.compactMap(\.delivery.destinationId)).sorted()
-        return try current.transaction {
-            var health = try store.lockDestinations(ids)
+        let (recorded, health) = try DeliveryStore(connection: current).writeBack(destinations: ids) { locked in
+            var health = locked
             for attempt in job.batch {
                 guard let id = attempt.delivery.destinationId else { continue }
                 health[id]?.record(attempt.result, probe: attempt.delivery.probe, policy: breaker)
@@ -130,7 +129,8 @@ final class WriteBackWorker: @unchecked Sendable {
                     destination: attempt.delivery.destinationId.flatMap { health[$0] }, schedule: schedule,
                     jitter: draw.jitter, attemptId: draw.attemptId)
             }
-            return Done(recorded: try store.complete(records, health: health), health: health)
+            return (records, health)
         }
+        return Done(recorded: recorded, health: health)
     }
 }
