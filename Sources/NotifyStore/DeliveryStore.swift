@@ -112,9 +112,8 @@ public struct DeliveryStore {
                 defect = "the delivery URL could not be built: \(error)"
             }
             do {
-                headers = (try row.json("request_headers").objectValue ?? [:]).sorted { $0.key < $1.key }.map {
-                    HTTPHeader(name: $0.key, value: $0.value.stringValue ?? "")
-                }
+                headers = try StoredHeaders.headers(
+                    try row.string("request_headers"), statement: DeliveryStatements.claim.name)
             } catch {
                 defect = "the stored request cannot be read: \(error)"
             }
