@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from nginx_e2e import ROOT, render_dev_config, run_nginx, state_folder
-from notify_e2e import PROBLEM_JSON, TIMEOUT, assert_healthy, env, free_port
+from notify_e2e import PROBLEM_JSON, TIMEOUT, Api, assert_healthy, env, free_port
 
 
 def raw_request(base_url: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -136,3 +136,11 @@ def test_rate_limit_settings_are_checked_when_rendering() -> None:
             env=dict(os.environ, **{name: value}),
         )
         assert rendered.returncode != 0 and name in rendered.stderr, rendered.stderr
+
+
+def test_answers_carry_their_length_and_are_not_chunked(api: Api) -> None:
+    # The workers send Content-Length, so nginx passes an answer on whole (no chunked encoding),
+    # for an answer with a body and for a problem alike.
+    for response in (api.get("/api/v0/checkout/notifications/events"), api.get("/api/v0/checkout/orders/nope")):
+        assert response.headers.get("Content-Length") == str(len(response.content)), response.headers
+        assert "Transfer-Encoding" not in response.headers, response.headers

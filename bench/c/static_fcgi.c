@@ -4,7 +4,7 @@
  * opens the unix socket with FCGX_OpenSocket and a backlog of 4096, pre-forks N workers that each
  * accept one connection at a time and close it at once when done) that answers every request with
  * the bytes of one file: the API's answer to figure 1's read (a 7 KB page of 10 events), with the
- * API's headers (status line, Content-Type, X-Request-Id). It reads no database and renders
+ * API's headers (status line, Content-Type, X-Request-Id, Content-Length). It reads no database and renders
  * nothing, so it measures what nginx, FastCGI and wrk alone cost for an answer of that size: the
  * most any worker could reach behind this nginx, and so the highest ratio to the hello world
  * (bench/hello_fcgi.c, 18 bytes) that figure 1 can show.
@@ -84,7 +84,8 @@ static void serve(FCGX_Request *request) {
                      ok ? "200 OK" : "503 Service Unavailable");
     if (request_id && *request_id && n < (int)sizeof head)
         n += snprintf(head + n, sizeof head - (size_t)n, "X-Request-Id: %.200s\r\n", request_id);
-    if (n < (int)sizeof head) n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
+    if (n < (int)sizeof head)
+        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n\r\n", ok ? body_len : 0);
     FCGX_PutStr(head, n, request->out);
     if (ok) FCGX_PutStr(body, (int)body_len, request->out);
 }

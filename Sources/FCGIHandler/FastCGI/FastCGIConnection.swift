@@ -74,7 +74,10 @@ final class FastCGIConnection {
         }
     }
 
-    /// Writes the CGI status line, headers and body.
+    /// Writes the CGI status line, headers and body. The body's length goes with it
+    /// (`Content-Length`, except where HTTP forbids one: 1xx, 204, 304), so nginx passes the answer
+    /// on as it is instead of cutting it into chunks, which cost nginx and every client more than
+    /// the answer itself for a 7 KB page.
     func write(status: Int, headers: [(String, String)], body: [UInt8]) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(128 + body.count)
@@ -87,6 +90,11 @@ final class FastCGIConnection {
             bytes.append(contentsOf: name.utf8)
             bytes.append(contentsOf: ": ".utf8)
             bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: "\r\n".utf8)
+        }
+        if status >= 200 && status != 204 && status != 304 {
+            bytes.append(contentsOf: "Content-Length: ".utf8)
+            bytes.append(contentsOf: String(body.count).utf8)
             bytes.append(contentsOf: "\r\n".utf8)
         }
         bytes.append(contentsOf: "\r\n".utf8)

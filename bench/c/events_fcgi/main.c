@@ -16,6 +16,7 @@
  *     JSON text around its URL), the token statement is not run, as the Swift worker then saves
  *     that round trip too;
  *   - the response written as notify-fcgi writes it: status line, Content-Type, X-Request-Id,
+ *     Content-Length,
  *     and the body byte for byte (object keys sorted by their UTF-8 bytes, no whitespace, events
  *     rendered from their columns or passed through as PostgreSQL rendered them, the attempts
  *     re-serialized from PostgreSQL's JSON, secret request-header values and secret query values
@@ -130,6 +131,7 @@ static void serve(FCGX_Request *request, Buf *out, Buf *body, Buf *line) {
         puts_(body, "\"}");
     }
     if (*request_id) putf(out, "X-Request-Id: %s\r\n", request_id);
+    putf(out, "Content-Length: %zu\r\n", body->len); /* as notify-fcgi: no chunked answer */
     puts_(out, "\r\n");
     put(out, body->data, body->len);
     FCGX_PutStr(out->data, (int)out->len, request->out);
