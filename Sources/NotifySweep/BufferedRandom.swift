@@ -18,3 +18,10 @@ struct BufferedRandom: RandomNumberGenerator {
         return buffer[position]
     }
 }
+
+/// A random source of any type, usable where a concrete generator is needed (`using: &random`).
+struct RandomSource: RandomNumberGenerator {
+    var base: any RandomNumberGenerator
+
+    mutating func next() -> UInt64 { base.next() }
+}

@@ -52,3 +52,8 @@ extension FinishedAttempt {
             nextDue: verdict.retryIn.map { finishedAt.addingTimeInterval($0).rfc3339 }, leaseToken: delivery.leaseToken)
     }
 }
+
+extension ClaimedDelivery {
+    /// The key this sweep counts the delivery under: its destination, or "" when it has none.
+    var destinationKey: String { destinationId ?? "" }
+}

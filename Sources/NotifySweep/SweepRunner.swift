@@ -31,12 +31,10 @@ struct SweepRunner {
         let deadline = Date().addingTimeInterval(config.budget)
         let connection = try Connection(conninfo: config.databaseURL)
         var attempts = 0
-        var idle = false
         while true {
-            if !stopRequested && Date() < deadline && sweeper.wantsMore {
-                idle = try sweeper.claim(connection) == 0
-            }
-            if sweeper.busy == 0 && (idle || stopRequested || Date() >= deadline) { break }
+            let done = sweeper.drained || stopRequested || Date() >= deadline
+            if sweeper.busy == 0 && !sweeper.isClaiming && done { break }
+            if !stopRequested && Date() < deadline && sweeper.wantsMore { sweeper.claimAhead() }
             attempts += try sweeper.advance(connection, waitMs: Self.busyWaitMs)
         }
         if !stopRequested { housekeeper.runIfDue(connection, idle: true) }
@@ -47,14 +45,15 @@ struct SweepRunner {
     func follow() {
         var connection: Connection?
         var lastClaim = Date.distantPast
-        var idle = false  // the last claim took nothing
-        while !stopRequested || sweeper.busy > 0 {
+        while !stopRequested || sweeper.busy > 0 || sweeper.isClaiming {
             do {
                 let current = try connection ?? listeningConnection()
                 connection = current
-                housekeeper.runIfDue(current, idle: sweeper.busy == 0)
+                let busy = sweeper.busy > 0 || sweeper.isClaiming
+                housekeeper.runIfDue(current, idle: !busy)
+                let idle = sweeper.lastClaimed == 0  // the last claim took nothing
                 var woken = try current.waitForNotification(timeout: 0)
-                if sweeper.busy == 0 && !woken {
+                if !busy && !woken {
                     let store = DeliveryStore(connection: current)
                     var wait = try store.secondsUntilNextDue(now: Date().rfc3339) ?? Self.idlePoll
                     // Due deliveries the last claim did not take wait for a paused, held or open
@@ -63,11 +62,11 @@ struct SweepRunner {
                     woken = try current.waitForNotification(timeout: min(max(wait, 0.02), Self.idlePoll))
                 }
                 let due = woken || sweeper.wantsMore || Date().timeIntervalSince(lastClaim) >= 0.25
-                if !stopRequested && due && sweeper.room > 0 {
-                    idle = try sweeper.claim(current) == 0
+                if !stopRequested && due && sweeper.room > 0 && !sweeper.isClaiming {
+                    sweeper.claimAhead()
                     lastClaim = Date()
                 }
-                if sweeper.busy > 0 { try sweeper.advance(current, waitMs: Self.busyWaitMs) }
+                if sweeper.busy > 0 || sweeper.isClaiming { try sweeper.advance(current, waitMs: Self.busyWaitMs) }
             } catch {
                 logger.error("sweep failed; reconnecting", metadata: ["error": "\(error)"])
                 connection = nil

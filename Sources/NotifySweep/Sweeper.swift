@@ -28,9 +28,15 @@ final class Sweeper {
     /// Finished attempts not yet written back, and when the oldest of them finished.
     private var unwritten: [FinishedAttempt] = []
     private var oldestUnwritten = Date.distantFuture
-    /// Writes batches back beside the transfers; `writing` attempts are with it now.
-    private let writer: WriteBackWorker
+    /// Claims and writes batches back beside the transfers; `writing` attempts are with it now, and
+    /// `claiming` is the claim it is making (its limit counts as held meanwhile).
+    private let worker: DatabaseWorker
     private var writing = 0
+    private var claiming: (limit: Int, now: Date, leaseToken: String, nothingHeld: Bool)?
+    /// How many deliveries the last claim taken in took; `nil` while none was.
+    private(set) var lastClaimed: Int?
+    /// The last claim was made with nothing held and took nothing: nothing is due.
+    private(set) var drained = false
     /// Signers by signing secret.
     private var signers: [String: WebhookSignature] = [:]
     /// Deliveries claimed and not yet written back or released, per destination and per merchant.
@@ -60,34 +66,67 @@ final class Sweeper {
         self.clock = clock
         self.random = RandomSource(base: random)
         let wake = deliverer.waker
-        self.writer = WriteBackWorker(config: config, wake: { wake.wake() })
+        self.worker = DatabaseWorker(config: config, wake: { wake.wake() })
     }
 
     deinit {
-        writer.stop()
+        worker.stop()
     }
+
+    /// Whether a claim is being made beside the transfers (`claimAhead`).
+    var isClaiming: Bool { claiming != nil }
 
     /// Deliveries claimed and not yet written back.
     var busy: Int { inFlight.count + unwritten.count + writing }
 
     /// How many more deliveries one claim may take now.
-    var room: Int { max(0, min(config.batchSize, config.maxHeld - busy)) }
+    var room: Int { max(0, min(config.batchSize, config.maxHeld - busy - (claiming?.limit ?? 0))) }
 
     /// Whether a claim is worth its statement now: nothing is held, or a destination or merchant
     /// with more due work got room back since the last claim.
-    var wantsMore: Bool { room > 0 && (busy == 0 || roomOpened) }
+    var wantsMore: Bool { claiming == nil && room > 0 && (busy == 0 || roomOpened) }
 
     /// Claims what the destinations' room allows and starts it. Returns how many were claimed.
     @discardableResult
     func claim(_ connection: Connection) throws -> Int {
+        let nothingHeld = busy == 0
+        guard let (claim, now) = nextClaim() else { return 0 }
+        let claimed = try DeliveryStore(connection: connection).claim(
+            now: claim.now, limit: claim.limit, leaseUntil: claim.leaseUntil, leaseToken: claim.leaseToken,
+            room: claim.room)
+        return try start(
+            claimed, limit: claim.limit, now: now, leaseToken: claim.leaseToken, nothingHeld: nothingHeld,
+            connection: connection)
+    }
+
+    /// `claim` beside the transfers: the database worker makes the claim, and `advance` starts what
+    /// it took. Does nothing while a claim is being made.
+    func claimAhead() {
+        let nothingHeld = busy == 0
+        guard claiming == nil, let (claim, now) = nextClaim() else { return }
+        claiming = (claim.limit, now, claim.leaseToken, nothingHeld)
+        worker.submit(claim)
+    }
+
+    /// The arguments of a claim of what the room allows now, and its time; `nil` when there is no room.
+    private func nextClaim() -> (DatabaseWorker.Claim, Date)? {
         let limit = room
-        guard limit > 0 else { return 0 }
+        guard limit > 0 else { return nil }
         roomOpened = false
         let now = clock()
-        let leaseToken = newLeaseToken()
-        let claimed = try DeliveryStore(connection: connection).claim(
+        let claim = DatabaseWorker.Claim(
             now: now.rfc3339, limit: limit, leaseUntil: now.addingTimeInterval(config.effectiveLeaseSeconds).rfc3339,
-            leaseToken: leaseToken, room: claimRoom())
+            leaseToken: newLeaseToken(), room: claimRoom())
+        return (claim, now)
+    }
+
+    /// Starts the claimed deliveries and fails the defective ones. Returns how many were claimed.
+    private func start(
+        _ claimed: [ClaimedDelivery], limit: Int, now: Date, leaseToken: String, nothingHeld: Bool,
+        connection: Connection
+    ) throws -> Int {
+        lastClaimed = claimed.count
+        drained = claimed.isEmpty && nothingHeld
         var requests: [DeliveryRequest] = []
         var defective: [AttemptRecord] = []
         for delivery in claimed {
@@ -131,12 +170,18 @@ final class Sweeper {
     @discardableResult
     func advance(_ connection: Connection, waitMs: Int32) throws -> Int {
         var outcomes: [DeliveryOutcome] = []
-        if deliverer.inFlight == 0 && writer.isBusy {
-            writer.wait(timeoutMs: waitMs)
+        if deliverer.inFlight == 0 && (worker.isWriting || worker.isClaiming) {
+            worker.wait(timeoutMs: waitMs)
         } else {
             outcomes = deliverer.poll(timeoutMs: waitMs)
         }
         let now = clock()
+        if let claimed = worker.takeClaimed(), let claim = claiming {
+            claiming = nil
+            _ = try start(
+                claimed.get(), limit: claim.limit, now: claim.now, leaseToken: claim.leaseToken,
+                nothingHeld: claim.nothingHeld, connection: connection)
+        }
         for outcome in outcomes {
             guard let entry = inFlight.removeValue(forKey: outcome.id) else { continue }
             if let refusal = outcome.refusal {
@@ -150,7 +195,7 @@ final class Sweeper {
             )
         }
         let written = try takeWritten(connection: connection, now: now)
-        if !unwritten.isEmpty, !writer.isBusy,
+        if !unwritten.isEmpty, !worker.isWriting,
             inFlight.isEmpty || unwritten.count >= max(1, config.batchSize / 2)
                 || now.timeIntervalSince(oldestUnwritten) >= Self.writeBackDelay
         {
@@ -160,7 +205,7 @@ final class Sweeper {
             let draws = batch.map {
                 (jitter: Double.random(in: 0..<1, using: &random), attemptId: attemptId(claimedAt: $0.claimedAt))
             }
-            writer.submit(WriteBackWorker.Job(batch: batch, draws: draws))
+            worker.submit(DatabaseWorker.Job(batch: batch, draws: draws))
         }
         return written
     }
@@ -168,7 +213,7 @@ final class Sweeper {
     /// Releases what the last write-back recorded and hands back the deliveries still waiting for a
     /// destination it stopped. Returns how many attempts it wrote; throws its error.
     private func takeWritten(connection: Connection, now: Date) throws -> Int {
-        guard let (batch, outcome) = writer.take() else { return 0 }
+        guard let (batch, outcome) = worker.take() else { return 0 }
         writing = 0
         for attempt in batch { hold(attempt.delivery, by: -1) }
         let done = try outcome.get()
@@ -265,16 +310,4 @@ final class Sweeper {
     private func attemptId(claimedAt: Date) -> String {
         UUIDv7.make(unixMillis: UInt64(claimedAt.timeIntervalSince1970 * 1000), using: &random)
     }
-}
-
-/// A random source of any type, usable where a concrete generator is needed (`using: &random`).
-struct RandomSource: RandomNumberGenerator {
-    var base: any RandomNumberGenerator
-
-    mutating func next() -> UInt64 { base.next() }
-}
-
-extension ClaimedDelivery {
-    /// The key this sweep counts the delivery under: its destination, or "" when it has none.
-    var destinationKey: String { destinationId ?? "" }
 }

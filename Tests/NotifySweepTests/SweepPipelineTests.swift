@@ -194,4 +194,23 @@ struct SweepPipelineTests {
         #expect(written == 20 && sweeper.busy == 0)
         #expect(receivers[0].requests.count == 13)
     }
+
+    /// `claimAhead` makes the claim on the sweep's database thread; `advance` starts what it took,
+    /// and the delivery is written back as with `claim`.
+    @Test func aClaimAheadIsStartedByAdvance() throws {
+        let receiver = try TestReceiver { _ in .respond(status: 204, body: "") }
+        defer { receiver.stop() }
+        let eventId = try #require(try fixture.queue(urls: [receiver.baseURL + "/hook"], at: Self.changedAt).first)
+        let sweeper = sweeper()
+        sweeper.claimAhead()
+        #expect(sweeper.isClaiming && !sweeper.wantsMore, "one claim at a time")
+        let deadline = Date().addingTimeInterval(10)
+        var written = 0
+        while written < 1 && Date() < deadline {
+            written += try sweeper.advance(connection, waitMs: 50)
+        }
+        #expect(written == 1 && sweeper.busy == 0 && !sweeper.isClaiming && sweeper.lastClaimed == 1)
+        #expect(receiver.requests.first?.header("webhook-id") == eventId)
+        #expect(try value("SELECT status AS v FROM events WHERE event_id = $1::uuid", eventId) == "succeeded")
+    }
 }

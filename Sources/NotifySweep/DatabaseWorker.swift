@@ -3,19 +3,29 @@ import NotifyDomain
 import NotifyFoundation
 import NotifyStore
 
-/// Writes finished attempts back on a thread and a database connection of its own, so the sweep
-/// keeps moving its transfers (and claiming) while PostgreSQL records a batch: the transfers no
-/// longer wait for the write-back, nor the write-back for the transfers. One batch at a time; what
-/// finishes meanwhile waits for the next one, so batches grow with the load.
+/// Claims and writes finished attempts back on a thread and a database connection of its own, so
+/// the sweep keeps moving its transfers while PostgreSQL works: the transfers no longer wait for
+/// the database, nor the database for the transfers. One claim and one batch at a time (a claim
+/// first: it keeps the transfers fed); what finishes meanwhile waits for the next batch, so
+/// batches grow with the load.
 ///
-/// `@unchecked Sendable`: `job`, `result` and `stopping` are read and written only under
+/// `@unchecked Sendable`: the jobs, results and flags are read and written only under
 /// `condition`; `connection` is used by the worker thread alone; the rest is immutable.
-final class WriteBackWorker: @unchecked Sendable {
+final class DatabaseWorker: @unchecked Sendable {
     /// A batch to write back, with the random draws of its records made by the sweep (its random
     /// source is not shared across threads).
     struct Job {
         let batch: [FinishedAttempt]
         let draws: [(jitter: Double, attemptId: String)]
+    }
+
+    /// A claim to make: `DeliveryStore.claim`'s arguments.
+    struct Claim {
+        let now: String
+        let limit: Int
+        let leaseUntil: String
+        let leaseToken: String
+        let room: DeliveryStore.ClaimRoom
     }
 
     /// What a write-back did: how many attempts it recorded (fewer when leases ran out) and the
@@ -33,7 +43,10 @@ final class WriteBackWorker: @unchecked Sendable {
     private let condition = NSCondition()
     private var job: Job?
     private var result: (batch: [FinishedAttempt], outcome: Result<Done, any Error>)?
-    private var running = false
+    private var writing = false
+    private var claim: Claim?
+    private var claimed: Result<[ClaimedDelivery], any Error>?
+    private var claiming = false
     private var stopping = false
     private var exited = false
     private var connection: Connection?
@@ -48,18 +61,42 @@ final class WriteBackWorker: @unchecked Sendable {
     }
 
     /// Whether a batch is being written (or written and not yet taken).
-    var isBusy: Bool {
+    var isWriting: Bool {
         condition.lock()
         defer { condition.unlock() }
-        return job != nil || running || result != nil
+        return job != nil || writing || result != nil
     }
 
-    /// Hands a batch over; call only when not busy.
+    /// Whether a claim is being made (or made and not yet taken).
+    var isClaiming: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return claim != nil || claiming || claimed != nil
+    }
+
+    /// Hands a batch over; call only when not writing.
     func submit(_ job: Job) {
         condition.lock()
         self.job = job
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Hands a claim over; call only when not claiming.
+    func submit(_ claim: Claim) {
+        condition.lock()
+        self.claim = claim
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The deliveries the last claim took, once; `nil` while it is still being made.
+    func takeClaimed() -> Result<[ClaimedDelivery], any Error>? {
+        condition.lock()
+        defer { condition.unlock() }
+        let taken = claimed
+        claimed = nil
+        return taken
     }
 
     /// The batch written last and what became of it, once; `nil` while it is still being written.
@@ -71,11 +108,13 @@ final class WriteBackWorker: @unchecked Sendable {
         return taken
     }
 
-    /// Waits up to `timeoutMs` for the batch being written.
+    /// Waits up to `timeoutMs` for the claim or the batch in the works.
     func wait(timeoutMs: Int32) {
         let deadline = Date().addingTimeInterval(Double(timeoutMs) / 1000)
         condition.lock()
-        while (job != nil || running) && result == nil && condition.wait(until: deadline) {}
+        while job != nil || writing || claim != nil || claiming, result == nil, claimed == nil,
+            condition.wait(until: deadline)
+        {}
         condition.unlock()
     }
 
@@ -91,7 +130,19 @@ final class WriteBackWorker: @unchecked Sendable {
     private func work() {
         while true {
             condition.lock()
-            while job == nil && !stopping { condition.wait() }
+            while job == nil && claim == nil && !stopping { condition.wait() }
+            if let next = claim {
+                claim = nil
+                claiming = true
+                condition.unlock()
+                let outcome = Result { try take(next) }
+                if case .failure = outcome { connection = nil }
+                finish {
+                    claimed = outcome
+                    claiming = false
+                }
+                continue
+            }
             guard let next = job else {
                 exited = true
                 condition.broadcast()
@@ -99,24 +150,44 @@ final class WriteBackWorker: @unchecked Sendable {
                 return
             }
             job = nil
-            running = true
+            writing = true
             condition.unlock()
             let outcome = Result { try write(next) }
             if case .failure = outcome { connection = nil }
-            condition.lock()
-            running = false
-            result = (next.batch, outcome)
-            condition.broadcast()
-            condition.unlock()
-            wake()
+            finish {
+                result = (next.batch, outcome)
+                writing = false
+            }
         }
+    }
+
+    /// Posts what a job gave (under the lock) and wakes the sweep.
+    private func finish(_ post: () -> Void) {
+        condition.lock()
+        post()
+        condition.broadcast()
+        condition.unlock()
+        wake()
+    }
+
+    /// The connection of this thread, opened again after a failure (a statement that failed may
+    /// have left it in any state).
+    private func database() throws -> Connection {
+        let current = try connection ?? Connection(conninfo: conninfo)
+        connection = current
+        return current
+    }
+
+    private func take(_ claim: Claim) throws -> [ClaimedDelivery] {
+        try DeliveryStore(connection: try database()).claim(
+            now: claim.now, limit: claim.limit, leaseUntil: claim.leaseUntil, leaseToken: claim.leaseToken,
+            room: claim.room)
     }
 
     /// Records a batch of attempts and the health they give their destinations, in one transaction
     /// that holds the destinations' rows locked (two round trips: see `DeliveryStore.writeBack`).
     private func write(_ job: Job) throws -> Done {
-        let current = try connection ?? Connection(conninfo: conninfo)
-        connection = current
+        let current = try database()
         let ids = Set(job.batch.compactMap(\.delivery.destinationId)).sorted()
         let (recorded, health) = try DeliveryStore(connection: current).writeBack(destinations: ids) { locked in
             var health = locked
