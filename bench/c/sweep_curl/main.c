@@ -8,10 +8,14 @@
  * handle with the sweep's limits (128 transfers in flight, 8 per destination, 64 per merchant, a
  * new easy handle per attempt, connections reused), and write the outcomes back in batches in one
  * transaction each (DeliveryStatements.lockDestinations, then .complete with the attempt rows and
- * the destinations' health). Like the sweep it keeps claiming while transfers run (at most 256
- * deliveries held, 32 per destination and 128 per merchant, batches of 100; after a claim that
- * filled a destination's or merchant's window, again once half of that window is free) and writes
- * back once half a batch has finished, nothing is in flight, or 10 ms have passed.
+ * the destinations' health, in two round trips with libpq's pipeline mode). Like the sweep it does
+ * its database work on a thread of its own with its own connection (database.c), one claim and one
+ * write-back at a time, a claim first, and wakes the transfer loop's curl_multi_poll when one is
+ * done: it claims ahead while transfers run (at most 256 deliveries held, 32 per destination and
+ * 128 per merchant, batches of 100; after a claim that filled a destination's or merchant's window,
+ * again once half of that window is free) and hands over a write-back, when none is being written,
+ * once half a batch has finished, nothing is in flight, or 10 ms have passed; what finishes during
+ * a write-back waits for the next one, so batches grow with the load.
  *
  * It is a baseline, not a second sweep: a failed attempt is recorded as failed with no retry and
  * leaves its destination's health as it was, there is no address policy, no --follow, and the
@@ -31,12 +35,13 @@
 
 const char program_name[] = "sweep_curl";
 
-PGconn *db;
+PGconn *db; /* the database thread's */
 const char *claim_sql, *lock_sql, *complete_sql;
 CURLM *multi;
 Delivery *waiting, *waiting_tail; /* claimed, not yet started */
 Delivery *finished;               /* done, not yet written back */
-int in_flight, active, unwritten, held;
+int in_flight, active, unwritten, writing, held;
+int claiming, drained;
 double oldest_unwritten;
 Count *held_by_destination, *held_by_merchant, *active_by_destination, *active_by_merchant;
 Count *backlogged, *backlogged_merchants; /* destinations, merchants whose last claim filled their window */
@@ -61,27 +66,38 @@ PGresult *exec(const char *name, const char *sql, int n, const char *const *valu
     return r;
 }
 
-void command(const char *sql) {
-    PGresult *r = PQexec(db, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail(sql, r);
-    PQclear(r);
-}
-
+/* Moves the transfers along for up to `wait_ms` (or until the database thread is done with a job),
+ * starts what a claim took, releases what a write-back wrote, and hands over the next batch. */
 static void advance(int wait_ms) {
     start_waiting();
+    int running, before = unwritten;
     if (active > 0) {
-        int running, before = unwritten;
         curl_multi_perform(multi, &running);
         collect_finished();
-        if (unwritten == before && active > 0) {
-            curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
+    }
+    if (unwritten == before && (active > 0 || claiming || writing)) {
+        curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
+        if (active > 0) {
             curl_multi_perform(multi, &running);
             collect_finished();
         }
+    }
+    PGresult *rows;
+    ClaimJob *claim = take_claimed(&rows);
+    if (claim) {
+        start_claimed(claim, rows);
         start_waiting();
     }
-    if (finished && (in_flight == 0 || unwritten >= BATCH / 2 || monotonic() - oldest_unwritten >= 0.01))
-        write_back();
+    Delivery *written = take_written();
+    if (written) release_written(written);
+    if (finished && !writing &&
+        (in_flight == 0 || unwritten >= BATCH / 2 || monotonic() - oldest_unwritten >= 0.01)) {
+        Delivery *batch = finished;
+        finished = NULL;
+        writing = unwritten;
+        unwritten = 0;
+        ask_write(batch);
+    }
 }
 
 int main(int argc, char **argv) {
@@ -103,15 +119,15 @@ int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_ALL);
     multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)CONCURRENCY);
+    database_start();
     double started = monotonic();
-    int idle = 0;
     for (;;) {
-        int busy = in_flight + unwritten;
-        if (held < MAX_HELD && (busy == 0 || room_opened)) idle = claim() == 0;
-        if (in_flight + unwritten == 0 && idle) break;
+        if (held == 0 && !claiming && drained) break;
+        if (!claiming && (held == 0 || room_opened)) claim_ahead();
         advance(5);
     }
     double seconds = monotonic() - started;
+    database_stop();
     printf("{\"delivered\": %lld, \"succeeded\": %lld, \"seconds\": %.3f, \"claims\": %lld, \"write_backs\": %lld}\n",
            delivered, succeeded, seconds, claims, write_backs);
     curl_multi_cleanup(multi);

@@ -6,8 +6,6 @@
 
 #include "sweep_curl.h"
 
-static int claim_prepared;
-
 /* The room this sweep has left per destination and merchant it holds deliveries of ($5..$8). */
 static void room_arrays(Count *list, int window, Buf *keys, Buf *rooms) {
     puts_(keys, "{");
@@ -21,28 +19,43 @@ static void room_arrays(Count *list, int window, Buf *keys, Buf *rooms) {
     puts_(rooms, "}");
 }
 
-int claim(void) {
-    int limit = MAX_HELD - held < BATCH ? MAX_HELD - held : BATCH;
-    if (limit <= 0) return 0;
+/* Hands the database thread a claim of what the room allows, unless one is being made (the
+ * sweep's claimAhead); its rows are started by start_claimed when it is done. */
+void claim_ahead(void) {
+    int limit = MAX_HELD - held - claiming < BATCH ? MAX_HELD - held - claiming : BATCH;
+    if (claiming || limit <= 0) return;
     room_opened = 0;
-    double now = now_seconds();
-    char now_text[32], until_text[32], lease[37], limit_text[16], per_destination[16], per_merchant[16];
-    rfc3339(now, now_text);
-    rfc3339(now + LEASE_SECONDS, until_text);
-    uuid4(lease);
-    snprintf(limit_text, sizeof limit_text, "%d", limit);
+    ClaimJob *j = calloc(1, sizeof *j);
+    j->at = now_seconds();
+    j->limit = limit;
+    j->nothing_held = held == 0;
+    rfc3339(j->at, j->now);
+    rfc3339(j->at + LEASE_SECONDS, j->until);
+    uuid4(j->lease);
+    snprintf(j->limit_text, sizeof j->limit_text, "%d", limit);
+    room_arrays(held_by_destination, DESTINATION_WINDOW, &j->destinations, &j->destination_rooms);
+    room_arrays(held_by_merchant, MERCHANT_WINDOW, &j->merchants, &j->merchant_rooms);
+    claiming = limit;
+    ask_claim(j);
+}
+
+/* The claim statement, on the database thread. */
+PGresult *run_claim(const ClaimJob *j) {
+    static int prepared;
+    char per_destination[16], per_merchant[16];
     snprintf(per_destination, sizeof per_destination, "%d", DESTINATION_WINDOW);
     snprintf(per_merchant, sizeof per_merchant, "%d", MERCHANT_WINDOW);
-    Buf destinations = {0}, destination_rooms = {0}, merchants = {0}, merchant_rooms = {0};
-    room_arrays(held_by_destination, DESTINATION_WINDOW, &destinations, &destination_rooms);
-    room_arrays(held_by_merchant, MERCHANT_WINDOW, &merchants, &merchant_rooms);
-    const char *values[10] = {now_text, limit_text, until_text, lease, destinations.data, destination_rooms.data,
-                              merchants.data, merchant_rooms.data, per_destination, per_merchant};
-    PGresult *r = exec("deliveries_claim", claim_sql, 10, values, &claim_prepared);
-    free(destinations.data);
-    free(destination_rooms.data);
-    free(merchants.data);
-    free(merchant_rooms.data);
+    const char *values[10] = {j->now, j->limit_text, j->until, j->lease, j->destinations.data,
+                              j->destination_rooms.data, j->merchants.data, j->merchant_rooms.data,
+                              per_destination, per_merchant};
+    return exec("deliveries_claim", claim_sql, 10, values, &prepared);
+}
+
+/* Takes in what a claim took: holds it, queues its transfers, and notes whether more may be due. */
+void start_claimed(ClaimJob *j, PGresult *r) {
+    const char *lease = j->lease;
+    double now = j->at;
+    int limit = j->limit;
     claims++;
     int rows = PQntuples(r);
     int c_merchant = PQfnumber(r, "merchant"), c_event = PQfnumber(r, "event_id"),
@@ -82,7 +95,13 @@ int claim(void) {
     for (Count *c = held_by_merchant; c; c = c->next)
         if (c->n >= MERCHANT_WINDOW) find(&backlogged_merchants, c->key, 1)->n = 1;
     if (rows >= limit || more) room_opened = 1;
-    return rows;
+    drained = rows == 0 && j->nothing_held;
+    claiming = 0;
+    free(j->destinations.data);
+    free(j->destination_rooms.data);
+    free(j->merchants.data);
+    free(j->merchant_rooms.data);
+    free(j);
 }
 
 /* Starts waiting transfers as the limits allow (the sweep's DeliveryQueue). */

@@ -40,6 +40,16 @@ typedef struct Delivery {
     struct Delivery *next;
 } Delivery;
 
+/* A claim handed to the database thread: its arguments, and what the sweep knew when it asked. */
+typedef struct {
+    char now[32], until[32], lease[37], limit_text[16];
+    Buf destinations, destination_rooms, merchants, merchant_rooms;
+    double at;
+    int limit, nothing_held;
+} ClaimJob;
+
+static inline int delivery_ok(const Delivery *d) { return !d->error && d->status_code >= 200 && d->status_code < 300; }
+
 /* Counts per key (destination or merchant); a handful of keys, so a list is enough. */
 typedef struct Count {
     char key[128];
@@ -47,13 +57,15 @@ typedef struct Count {
     struct Count *next;
 } Count;
 
-/* main.c: the state of the run, and the database */
+/* main.c: the state of the run (the transfer thread's), and the database thread's connection */
 extern PGconn *db;
 extern const char *claim_sql, *lock_sql, *complete_sql;
 extern CURLM *multi;
 extern Delivery *waiting, *waiting_tail; /* claimed, not yet started */
 extern Delivery *finished;               /* done, not yet written back */
-extern int in_flight, active, unwritten, held;
+extern int in_flight, active, unwritten, writing, held;
+extern int claiming; /* the limit of the claim being made, 0 when none is */
+extern int drained;  /* a claim made with nothing held took nothing */
 extern double oldest_unwritten;
 extern Count *held_by_destination, *held_by_merchant, *active_by_destination, *active_by_merchant;
 /* Destinations and merchants whose last claim filled their window. */
@@ -62,7 +74,6 @@ extern int room_opened;
 extern long long claims, write_backs, delivered, succeeded;
 void fail(const char *what, PGresult *result);
 PGresult *exec(const char *name, const char *sql, int n, const char *const *values, int *prepared);
-void command(const char *sql);
 
 /* text.c: array literals, clocks, timestamps, UUIDs */
 void put_array_item(Buf *b, const char *value);
@@ -82,11 +93,23 @@ int count_of(Count **list, const char *key);
 void add(Count **list, const char *key, int change);
 void prepare_transfer(Delivery *d, PGresult *r, int row, double now);
 
-/* queue.c, write_back.c: claiming, starting and collecting transfers, writing outcomes back */
-int claim(void);
+/* queue.c, write_back.c: claiming, starting and collecting transfers, writing outcomes back
+ * (run_claim and write_batch on the database thread, the rest on the transfer thread) */
+void claim_ahead(void);
+PGresult *run_claim(const ClaimJob *job);
+void start_claimed(ClaimJob *job, PGresult *r);
 void start_waiting(void);
 void collect_finished(void);
 void release_hold(Delivery *d);
-void write_back(void);
+void write_batch(Delivery *batch);
+void release_written(Delivery *batch);
+
+/* database.c: the database thread and the hand-over of its jobs */
+void database_start(void);
+void database_stop(void);
+void ask_claim(ClaimJob *job);
+void ask_write(Delivery *batch);
+ClaimJob *take_claimed(PGresult **rows);
+Delivery *take_written(void);
 
 #endif

@@ -1,5 +1,7 @@
 /* The write-back of finished deliveries: one transaction that locks the batch's destinations and
- * writes the attempts and the destinations' health (DeliveryStatements.lockDestinations, .complete). */
+ * writes the attempts and the destinations' health (DeliveryStatements.lockDestinations, .complete),
+ * in two round trips as DeliveryStore.writeBack makes it: libpq's pipeline mode sends BEGIN with
+ * the lock, then the complete statement with COMMIT. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,18 +9,53 @@
 
 static int lock_prepared, complete_prepared;
 
-/* One transaction: lock the batch's destinations, write the attempts and their health back. */
-void write_back(void) {
+/* Queues a prepared statement (preparing it first the first time); returns whether it prepares. */
+static int send_prepared(const char *name, const char *sql, int n, const char *const *values, int *prepared) {
+    int preparing = !*prepared;
+    if (preparing && !PQsendPrepare(db, name, sql, n, NULL)) fail(name, NULL);
+    if (!PQsendQueryPrepared(db, name, n, values, NULL, NULL, 0)) fail(name, NULL);
+    *prepared = 1;
+    return preparing;
+}
+
+/* The next result of the pipeline: a statement's success, or with `sync` the end of a group. */
+static PGresult *next_result(const char *what, int sync) {
+    PGresult *r = PQgetResult(db);
+    ExecStatusType status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (sync ? status != PGRES_PIPELINE_SYNC : status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        fail(what, r);
+    if (!sync && PQgetResult(db) != NULL) fail(what, NULL);
+    return r;
+}
+
+/* The result of a statement sent with send_prepared (after its PREPARE's). */
+static PGresult *statement_result(const char *name, int preparing) {
+    if (preparing) PQclear(next_result(name, 0));
+    return next_result(name, 0);
+}
+
+static void sync_pipeline(void) {
+    if (!PQpipelineSync(db)) fail("sync", NULL);
+}
+
+/* One transaction, on the database thread: lock the batch's destinations, write the attempts and
+ * their health back. */
+void write_batch(Delivery *batch) {
     Buf ids = {0};
     puts_(&ids, "{");
     Count *destinations = NULL;
-    for (Delivery *d = finished; d; d = d->next)
+    for (Delivery *d = batch; d; d = d->next)
         if (d->destination[0]) find(&destinations, d->destination, 1);
     for (Count *c = destinations; c; c = c->next) put_array_item(&ids, c->key);
     puts_(&ids, "}");
-    command("BEGIN");
+    if (!PQenterPipelineMode(db)) fail("pipeline mode", NULL);
+    if (!PQsendQueryParams(db, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) fail("BEGIN", NULL);
     const char *lock_values[1] = {ids.data};
-    PGresult *locked = exec("destinations_lock", lock_sql, 1, lock_values, &lock_prepared);
+    int preparing = send_prepared("destinations_lock", lock_sql, 1, lock_values, &lock_prepared);
+    sync_pipeline();
+    PQclear(next_result("BEGIN", 0));
+    PGresult *locked = statement_result("destinations_lock", preparing);
+    PQclear(next_result("sync", 1));
 
     /* The outcome arrays $1..$13. */
     Buf a[24] = {{0}};
@@ -26,7 +63,7 @@ void write_back(void) {
     double now = now_seconds();
     char now_text[32];
     rfc3339(now, now_text);
-    for (Delivery *d = finished; d; d = d->next) {
+    for (Delivery *d = batch; d; d = d->next) {
         char attempt_id[37], attempted_at[32], number[16], duration[16], automatic[16];
         uuid7(d->claimed_at, attempt_id);
         rfc3339(d->claimed_at, attempted_at);
@@ -34,7 +71,7 @@ void write_back(void) {
         snprintf(duration, sizeof duration, "%d", d->duration_ms);
         int manual = strcmp(d->trigger, "manual") == 0;
         snprintf(automatic, sizeof automatic, "%d", d->attempt + (manual ? 0 : 1));
-        int ok = !d->error && d->status_code >= 200 && d->status_code < 300;
+        int ok = delivery_ok(d);
         put_array_item(&a[0], d->merchant);
         put_array_item(&a[1], d->event_id);
         put_array_item(&a[2], attempt_id);
@@ -48,8 +85,6 @@ void write_back(void) {
         put_array_item(&a[10], NULL);
         put_array_item(&a[11], automatic);
         put_array_item(&a[12], d->lease);
-        delivered++;
-        succeeded += ok;
     }
     /* The destinations' health ($14..$24): after a success, healthy with no failures, as the
      * sweep's DestinationHealth.record; other columns as locked. */
@@ -57,9 +92,8 @@ void write_back(void) {
     for (int row = 0; row < n; row++) {
         const char *id = PQgetvalue(locked, row, PQfnumber(locked, "destination_id"));
         int any_success = 0;
-        for (Delivery *d = finished; d; d = d->next)
-            if (strcmp(d->destination, id) == 0 && !d->error && d->status_code >= 200 && d->status_code < 300)
-                any_success = 1;
+        for (Delivery *d = batch; d; d = d->next)
+            if (strcmp(d->destination, id) == 0 && delivery_ok(d)) any_success = 1;
         const char *epoch_columns[] = {"last_success_at", "last_failure_at", "failing_since", "next_probe_at",
                                        "held_until", "disabled_at"};
         char times[6][32];
@@ -103,9 +137,13 @@ void write_back(void) {
         puts_(&a[i], "}");
         values[i] = a[i].data;
     }
-    PQclear(exec("deliveries_complete", complete_sql, 24, values, &complete_prepared));
-    command("COMMIT");
-    write_backs++;
+    preparing = send_prepared("deliveries_complete", complete_sql, 24, values, &complete_prepared);
+    if (!PQsendQueryParams(db, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) fail("COMMIT", NULL);
+    sync_pipeline();
+    PQclear(statement_result("deliveries_complete", preparing));
+    PQclear(next_result("COMMIT", 0));
+    PQclear(next_result("sync", 1));
+    if (!PQexitPipelineMode(db)) fail("pipeline mode", NULL);
     for (int i = 0; i < 24; i++) free(a[i].data);
     free(ids.data);
     while (destinations) {
@@ -113,14 +151,21 @@ void write_back(void) {
         free(destinations);
         destinations = next;
     }
-    while (finished) {
-        Delivery *d = finished;
-        finished = d->next;
+}
+
+/* On the transfer thread, once a batch is written: counts it and releases what it held. */
+void release_written(Delivery *batch) {
+    write_backs++;
+    writing = 0;
+    while (batch) {
+        Delivery *d = batch;
+        batch = d->next;
+        delivered++;
+        succeeded += delivery_ok(d);
         release_hold(d);
         free(d->body);
         free(d->response.data);
         free(d->error);
         free(d);
     }
-    unwritten = 0;
 }
