@@ -29,7 +29,7 @@ struct NotifySweepCommand: ParsableCommand {
         let deliverer = HTTPDeliverer(
             policy: config.policy, timeout: config.timeout, maxConcurrent: config.concurrency,
             maxConnectionsPerHost: config.destinationConcurrency, maxPerMerchant: config.merchantConcurrency,
-            userAgent: Sweeper.userAgent)
+            userAgent: SignedRequests.userAgent)
         let sweeper = Sweeper(
             config: config, deliverer: deliverer, logger: logger, clock: Date.init,
             random: BufferedRandom())

@@ -14,8 +14,6 @@ import NotifyStore
 /// gets at most half the slots, so one merchant's many dead receivers leave room for the others.
 /// The claim itself takes from every destination with due work (see `DeliveryStatements.claim`).
 final class Sweeper {
-    static let userAgent = "notify/0.1.0"
-
     let config: SweepConfig
     let deliverer: HTTPDeliverer
     let logger: Logger
@@ -37,8 +35,7 @@ final class Sweeper {
     private(set) var lastClaimed: Int?
     /// The last claim was made with nothing held and took nothing: nothing is due.
     private(set) var drained = false
-    /// Signers by signing secret.
-    private var signers: [String: WebhookSignature] = [:]
+    private let signedRequests = SignedRequests()
     /// Deliveries claimed and not yet written back or released, per destination and per merchant.
     private var heldByDestination: [String: Int] = [:]
     private var heldByMerchant: [String: Int] = [:]
@@ -142,7 +139,7 @@ final class Sweeper {
             let id = leaseToken + "/" + delivery.eventId
             inFlight[id] = (delivery, now)
             hold(delivery, by: 1)
-            requests.append(request(for: delivery, id: id, at: now))
+            requests.append(signedRequests.request(for: delivery, id: id, at: now))
         }
         for (destination, held) in heldByDestination where held >= config.destinationWindow {
             backlogged.insert(destination)
@@ -265,16 +262,6 @@ final class Sweeper {
         return uuid.uuidString.lowercased()
     }
 
-    /// The signer of a secret, decoded once per secret (a few per merchant) rather than per delivery;
-    /// `nil` for a secret that is not `whsec_` base64.
-    private func signer(_ secret: String) -> WebhookSignature? {
-        if let known = signers[secret] { return known }
-        guard let signature = try? WebhookSignature(secret: secret) else { return nil }
-        if signers.count >= 1024 { signers.removeAll() }
-        signers[secret] = signature
-        return signature
-    }
-
     private func hold(_ delivery: ClaimedDelivery, by change: Int) {
         let destination = delivery.destinationKey
         let held = heldByDestination[destination, default: 0] + change
@@ -290,20 +277,6 @@ final class Sweeper {
             backloggedMerchants.remove(delivery.merchant)
             roomOpened = true
         }
-    }
-
-    private func request(for delivery: ClaimedDelivery, id: String, at time: Date) -> DeliveryRequest {
-        guard let signature = signer(delivery.signingSecret) else {
-            return DeliveryRequest(id: id, method: delivery.method.rawValue, url: "", headers: [], body: [])
-        }
-        let message = WebhookMessage(
-            eventId: delivery.eventId, method: delivery.method, headers: delivery.headers, payload: delivery.payload,
-            signature: signature, timestamp: Int64(time.timeIntervalSince1970), userAgent: Self.userAgent,
-            previousSignature: delivery.previousSigningSecret.flatMap { signer($0) })
-        return DeliveryRequest(
-            id: id, method: delivery.method.rawValue, url: delivery.url,
-            headers: message.headers.map { (name: $0.name, value: $0.value) }, body: message.body,
-            destination: delivery.destinationKey, merchant: delivery.merchant)
     }
 
     /// A new attempt id: a version 7 UUID of the time the attempt's delivery was claimed.

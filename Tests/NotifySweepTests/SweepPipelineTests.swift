@@ -38,7 +38,7 @@ struct SweepPipelineTests {
 
     private func sweeper() -> Sweeper {
         let deliverer = HTTPDeliverer(
-            policy: config.policy, timeout: config.timeout, maxConcurrent: 8, userAgent: Sweeper.userAgent)
+            policy: config.policy, timeout: config.timeout, maxConcurrent: 8, userAgent: SignedRequests.userAgent)
         return Sweeper(
             config: config, deliverer: deliverer, logger: Logger(label: "sweep-pipeline-tests"), clock: { Self.now },
             random: ConstantRandom())
@@ -49,7 +49,7 @@ struct SweepPipelineTests {
         let deliverer = HTTPDeliverer(
             policy: config.policy, timeout: config.timeout, maxConcurrent: config.concurrency,
             maxConnectionsPerHost: config.destinationConcurrency, maxPerMerchant: config.merchantConcurrency,
-            userAgent: Sweeper.userAgent)
+            userAgent: SignedRequests.userAgent)
         return Sweeper(
             config: config, deliverer: deliverer, logger: Logger(label: "sweep-pipeline-tests"), clock: { Self.now },
             random: ConstantRandom())
