@@ -37,6 +37,7 @@ from notify_e2e import (
     order_with_toggle_hook,
     sql_json,
     wait_delivered,
+    wait_for_socket,
     wait_healthy,
 )
 
@@ -109,20 +110,6 @@ def test_sigkill_all_workers_under_load(base_url: str, merchant: Merchant) -> No
             events=len(applied["event_ids"]),
             **delivered,
         )
-
-
-def wait_for_socket(path: str, master: Service, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path):
-            try:
-                if fcgi_request(path, "GET", "/healthz", timeout=5).status == 200:
-                    return
-            except OSError:
-                pass
-        assert master.running(), f"notify-fcgi exited:\n{master.log()[-2000:]}"
-        time.sleep(0.1)
-    raise AssertionError(f"notify-fcgi did not serve /healthz on {path} within {timeout}s:\n{master.log()[-2000:]}")
 
 
 def test_sigterm_drains_the_request_in_flight(merchant: Merchant, tmp_path: Path) -> None:

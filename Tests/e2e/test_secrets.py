@@ -27,6 +27,7 @@ from notify_e2e import (
     fcgi_request,
     fire,
     get_event,
+    wait_for_socket,
     webhook_signature,
 )
 
@@ -65,15 +66,7 @@ def rotating_worker(tmp_path_factory) -> Iterator[str]:
     )
     master.start()
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if os.path.exists(socket_path) and fcgi_request(socket_path, "GET", "/healthz").status == 200:
-                    break
-            except OSError:
-                pass
-            assert master.running() and time.monotonic() < deadline, master.log()[-2000:]
-            time.sleep(0.1)
+        wait_for_socket(socket_path, master)
         yield socket_path
     finally:
         master.stop()

@@ -26,6 +26,7 @@ from notify_e2e import (
     env,
     fcgi_params,
     list_order_events,
+    wait_for_socket,
 )
 from security_e2e import problem
 
@@ -98,17 +99,8 @@ def limited(tmp_path_factory) -> Iterator[Limited]:
     )
     master.start()
     try:
-        limited = Limited(socket_path)
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if os.path.exists(socket_path) and limited.request("GET", "/healthz").status == 200:
-                    break
-            except OSError:
-                pass
-            assert master.running() and time.monotonic() < deadline, master.log()[-2000:]
-            time.sleep(0.1)
-        yield limited
+        wait_for_socket(socket_path, master)
+        yield Limited(socket_path)
     finally:
         master.stop()
 

@@ -44,7 +44,17 @@ from .load import (
 )
 from .merchants import Merchant, create_merchant, notifyctl, notifyctl_json
 from .orders import create_order, fire, move, nested, new_order, order_with_hook, put_state, register
-from .processes import Service, Sweep, alive, children, cpu_seconds, free_port, wait_healthy, wait_until
+from .processes import (
+    Service,
+    Sweep,
+    alive,
+    children,
+    cpu_seconds,
+    free_port,
+    wait_for_socket,
+    wait_healthy,
+    wait_until,
+)
 from .raw_http import RawResponse, assert_raw_problem, dechunk, parse_http_head, raw_http
 from .receiver import ReceivedRequest, Receiver, Responder
 
@@ -116,6 +126,7 @@ __all__ = [
     "sql_json",
     "wait_delivered",
     "wait_for_event",
+    "wait_for_socket",
     "wait_healthy",
     "wait_until",
     "webhook_signature",

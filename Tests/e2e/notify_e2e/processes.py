@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from .config import env
+from .fastcgi import fcgi_request
 
 
 class Service:
@@ -156,6 +157,22 @@ def wait_healthy(base_url: str, timeout: float = 15.0) -> float:
             last = repr(error)
         time.sleep(0.1)
     raise AssertionError(f"/healthz not 200 within {timeout}s: {last}")
+
+
+def wait_for_socket(path: str, master: Service, timeout: float = 15.0) -> None:
+    """Polls /healthz of a notify-fcgi of the test's own over FastCGI on `path` until it answers 200;
+    fails at once if the master exits, and after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            try:
+                if fcgi_request(path, "GET", "/healthz", timeout=5).status == 200:
+                    return
+            except OSError:
+                pass
+        assert master.running(), f"notify-fcgi exited:\n{master.log()[-2000:]}"
+        time.sleep(0.1)
+    raise AssertionError(f"notify-fcgi did not serve /healthz on {path} within {timeout}s:\n{master.log()[-2000:]}")
 
 
 def alive(pid: int) -> bool:
