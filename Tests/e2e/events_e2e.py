@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from notify_e2e import EVENTS, Api, Merchant, Receiver, expect
+from notify_e2e import EVENTS, Api, Merchant, Receiver, expect, move, order_with_hook
 
 EVENTS_V1 = "/api/v1/events"
 WAIT = 20.0
@@ -33,6 +33,17 @@ def order_event_list(api: Api, order_id: str, count: int) -> list[dict[str, Any]
     page = list_events(api, orderId=order_id, limit=100)
     assert page["pagination"]["totalSize"] == count, page
     return page["data"]
+
+
+def succeeded_event(api: Api, receiver: Receiver) -> tuple[str, dict[str, Any]]:
+    """An order whose move to processing makes one event for `receiver`, once that event has succeeded:
+    (order id, the event as listed before it succeeded)."""
+    order = order_with_hook(api, ok_hook(receiver), ["processing"])
+    move(api, order, "processing")
+    receiver.wait_for(1)
+    (event,) = order_event_list(api, order, 1)
+    wait_event(api, event["id"], lambda e: e["status"] == "succeeded", "succeeded")
+    return order, event
 
 
 def wait_event(

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from events_e2e import EVENTS_V1, event_ids, list_events, ok_hook, order_event_list, wait_event
-from notify_e2e import EVENTS, Api, Merchant, Receiver, assert_problem, expect, move, new_order, register
+from events_e2e import EVENTS_V1, event_ids, list_events, ok_hook, succeeded_event
+from notify_e2e import EVENTS, Api, Merchant, Receiver, assert_problem, expect
 
 
 @pytest.mark.parametrize(
@@ -69,12 +69,7 @@ def test_events_need_credentials(anonymous: Api, merchant: Merchant) -> None:
 def test_another_merchant_cannot_see_or_retry_events(base_url: str, merchant_factory, receiver: Receiver) -> None:
     owner, other = merchant_factory(), merchant_factory()
     mine, theirs = Api(base_url, owner), Api(base_url, other)
-    order = new_order(mine, {})
-    register(mine, order, {"url": ok_hook(receiver), "scope": {"state": ["processing"]}})
-    move(mine, order, "processing")
-    receiver.wait_for(1)
-    (event,) = order_event_list(mine, order, 1)
-    wait_event(mine, event["id"], lambda e: e["status"] == "succeeded", "succeeded")
+    order, event = succeeded_event(mine, receiver)
 
     for base in (EVENTS, EVENTS_V1):
         assert_problem(theirs.get(f"{base}/{event['id']}"), 404)

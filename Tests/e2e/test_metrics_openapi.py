@@ -6,8 +6,8 @@ import json
 import os
 import re
 
-from events_e2e import EVENTS_V1, ok_hook, order_event_list, wait_event
-from notify_e2e import EVENTS, ORDERS, PROBLEM_JSON, Api, Receiver, media_type, move, new_order, register
+from events_e2e import EVENTS_V1, succeeded_event
+from notify_e2e import EVENTS, ORDERS, PROBLEM_JSON, Api, Receiver, media_type
 
 OPENAPI = "/api/v0/checkout/notifications/openapi.json"
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -39,12 +39,7 @@ def scrape(anonymous: Api) -> dict[tuple[str, str], float]:
 
 def test_metrics_have_the_prometheus_figures(api: Api, anonymous: Api, receiver: Receiver) -> None:
     before = scrape(anonymous)
-    order = new_order(api, {})
-    register(api, order, {"url": ok_hook(receiver), "scope": {"state": ["processing"]}})
-    move(api, order, "processing")
-    receiver.wait_for(1)
-    (event,) = order_event_list(api, order, 1)
-    wait_event(api, event["id"], lambda e: e["status"] == "succeeded", "succeeded")
+    succeeded_event(api, receiver)
     after = scrape(anonymous)
 
     for status in ("pending", "succeeded", "failed"):
