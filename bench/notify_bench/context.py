@@ -20,6 +20,17 @@ from .meter import CpuMeter, children_of, read_proc_status
 from .services import Api, Database, LatencyReceiver
 
 
+def wrk_result(args: list[str], marker: str, timeout: float) -> dict:
+    """Runs wrk with `args`; the JSON its Lua script printed on the line starting with `marker`."""
+    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise BenchError(f"wrk failed: {done.stderr.strip()} {done.stdout.strip()}")
+    for line in done.stdout.splitlines():
+        if line.startswith(marker):
+            return json.loads(line[len(marker) :])
+    raise BenchError(f"wrk printed no result: {done.stdout}")
+
+
 class Bench:
     """One run of the bench: what scripts/bench started, the data the set-up made (template order and
     event, token), the results so far, and the processes to stop at the end."""
@@ -140,18 +151,12 @@ class Bench:
             "--",
             *script_args,
         ]
-        done = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 60)
-        if done.returncode != 0:
-            raise BenchError(f"wrk failed: {done.stderr.strip()} {done.stdout.strip()}")
-        for line in done.stdout.splitlines():
-            if line.startswith("wrk-result: "):
-                result = json.loads(line[len("wrk-result: ") :])
-                result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-                result["errors"] = sum(
-                    result[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
-                )
-                return result
-        raise BenchError(f"wrk printed no result: {done.stdout}")
+        result = wrk_result(args, "wrk-result: ", timeout=seconds + 60)
+        result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+        result["errors"] = sum(
+            result[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
+        )
+        return result
 
     def pgbench(self, script: Path, clients: int, extra: list[str], timeout: float) -> dict:
         args = [

@@ -7,14 +7,12 @@ reset or refused connection, a request unanswered after 10 s) counts against
 
 from __future__ import annotations
 
-import json
 import resource
-import subprocess
 import time
 
 from ..common import BenchError, loadavg, log, median_min_max, median_parts
 from ..config import BENCH, MERCHANT
-from ..context import Bench
+from ..context import Bench, wrk_result
 
 SOCKET_ERRORS = ("connect_errors", "read_errors", "write_errors", "timeouts")
 
@@ -34,20 +32,14 @@ def wrk_overload(url: str, connections: int, seconds: int, *script_args: str) ->
         "--",
         *script_args,
     ]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 90)
-    if done.returncode != 0:
-        raise BenchError(f"wrk failed: {done.stderr.strip()} {done.stdout.strip()}")
-    for line in done.stdout.splitlines():
-        if line.startswith("wrk-overload: "):
-            result = json.loads(line[len("wrk-overload: ") :])
-            socket_errors = sum(result[k] for k in SOCKET_ERRORS)
-            tried = result["requests"] + socket_errors
-            result["errors"] = result["other_status"] + socket_errors
-            result["error_ratio"] = result["errors"] / tried if tried else 1.0
-            result["ok_per_s"] = result["ok"] / (result["duration_us"] / 1e6)
-            result["unavailable_share"] = result["unavailable"] / tried if tried else 0.0
-            return result
-    raise BenchError(f"wrk printed no result: {done.stdout}")
+    result = wrk_result(args, "wrk-overload: ", timeout=seconds + 90)
+    socket_errors = sum(result[k] for k in SOCKET_ERRORS)
+    tried = result["requests"] + socket_errors
+    result["errors"] = result["other_status"] + socket_errors
+    result["error_ratio"] = result["errors"] / tried if tried else 1.0
+    result["ok_per_s"] = result["ok"] / (result["duration_us"] / 1e6)
+    result["unavailable_share"] = result["unavailable"] / tried if tried else 0.0
+    return result
 
 
 def answers_after_the_flood(b: Bench, path: str, limit: float = 15) -> None:
