@@ -130,10 +130,10 @@ final class Sweeper {
             if let defect = delivery.defect {
                 let outcome = DeliveryOutcome(id: delivery.eventId, error: defect, permanent: true)
                 let attempt = FinishedAttempt(delivery: delivery, outcome: outcome, claimedAt: now, finishedAt: now)
+                let drawn = draw(claimedAt: now)
                 defective.append(
                     attempt.record(
-                        destination: nil, schedule: config.schedule, jitter: Double.random(in: 0..<1, using: &random),
-                        attemptId: attemptId(claimedAt: now)))
+                        destination: nil, schedule: config.schedule, jitter: drawn.jitter, attemptId: drawn.attemptId))
                 continue
             }
             let id = leaseToken + "/" + delivery.eventId
@@ -199,9 +199,7 @@ final class Sweeper {
             let batch = unwritten
             unwritten.removeAll(keepingCapacity: true)
             writing = batch.count
-            let draws = batch.map {
-                (jitter: Double.random(in: 0..<1, using: &random), attemptId: attemptId(claimedAt: $0.claimedAt))
-            }
+            let draws = batch.map { draw(claimedAt: $0.claimedAt) }
             worker.submit(DatabaseWorker.Job(batch: batch, draws: draws))
         }
         return written
@@ -279,8 +277,10 @@ final class Sweeper {
         }
     }
 
-    /// A new attempt id: a version 7 UUID of the time the attempt's delivery was claimed.
-    private func attemptId(claimedAt: Date) -> String {
-        UUIDv7.make(unixMillis: UInt64(claimedAt.timeIntervalSince1970 * 1000), using: &random)
+    /// The random draws of one attempt's record, in this order: the jitter of its retry time (a
+    /// fraction in [0, 1)) and its id, a version 7 UUID of the time its delivery was claimed.
+    private func draw(claimedAt: Date) -> (jitter: Double, attemptId: String) {
+        let jitter = Double.random(in: 0..<1, using: &random)
+        return (jitter, UUIDv7.make(unixMillis: UInt64(claimedAt.timeIntervalSince1970 * 1000), using: &random))
     }
 }
