@@ -3,10 +3,10 @@ import Logging
 import NotifyStore
 
 /// Runs history housekeeping from the sweep at most once a minute per process: drops the day
-/// partitions past the retention, creates the coming ones and forgets old quota windows. It runs when the sweep has nothing
-/// in flight (so it never delays a claim or a write-back), or after five minutes without such a
-/// moment. Several sweeps may all try; the store's advisory lock lets one do the work and the
-/// others skip. A failure is logged and retried at the next turn.
+/// partitions past the retention, creates the coming ones and forgets old quota windows. It runs
+/// when the sweep has nothing in flight (so it never delays a claim or a write-back), or after five
+/// minutes without such a moment. Several sweeps may all try; the store's advisory lock lets one do
+/// the work and the others skip. A failure is logged and retried at the next turn.
 final class Housekeeper {
     static let interval = 60.0
     /// A sweep that is never idle still does housekeeping this often.
