@@ -33,7 +33,7 @@ struct SweepRunner {
         var attempts = 0
         while true {
             let done = sweeper.drained || stopRequested || Date() >= deadline
-            if sweeper.busy == 0 && !sweeper.isClaiming && done { break }
+            if !sweeper.isWorking && done { break }
             if !stopRequested && Date() < deadline && sweeper.wantsMore { sweeper.claimAhead() }
             attempts += try sweeper.advance(connection, waitMs: Self.busyWaitMs)
         }
@@ -45,11 +45,11 @@ struct SweepRunner {
     func follow() {
         var connection: Connection?
         var lastClaim = Date.distantPast
-        while !stopRequested || sweeper.busy > 0 || sweeper.isClaiming {
+        while !stopRequested || sweeper.isWorking {
             do {
                 let current = try connection ?? listeningConnection()
                 connection = current
-                let busy = sweeper.busy > 0 || sweeper.isClaiming
+                let busy = sweeper.isWorking
                 housekeeper.runIfDue(current, idle: !busy)
                 let idle = sweeper.lastClaimed == 0  // the last claim took nothing
                 var woken = try current.waitForNotification(timeout: 0)
@@ -66,7 +66,7 @@ struct SweepRunner {
                     sweeper.claimAhead()
                     lastClaim = Date()
                 }
-                if sweeper.busy > 0 || sweeper.isClaiming { try sweeper.advance(current, waitMs: Self.busyWaitMs) }
+                if sweeper.isWorking { try sweeper.advance(current, waitMs: Self.busyWaitMs) }
             } catch {
                 logger.error("sweep failed; reconnecting", metadata: ["error": "\(error)"])
                 connection = nil

@@ -76,6 +76,9 @@ final class Sweeper {
     /// Deliveries claimed and not yet written back.
     var busy: Int { inFlight.count + unwritten.count + writing }
 
+    /// Whether the sweep holds deliveries or is making a claim: work to finish before it stops or idles.
+    var isWorking: Bool { busy > 0 || isClaiming }
+
     /// How many more deliveries one claim may take now.
     var room: Int { max(0, min(config.batchSize, config.maxHeld - busy - (claiming?.limit ?? 0))) }
 
