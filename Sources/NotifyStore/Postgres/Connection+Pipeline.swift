@@ -103,12 +103,8 @@ extension Connection {
                 throw lost(name)
             }
         }
-        let cStrings: [UnsafeMutablePointer<CChar>?] = step.values.map { $0.flatMap { strdup($0) } }
-        defer { for pointer in cStrings { free(pointer) } }
-        let sent = cStrings.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constBuffer in
-                PQsendQueryPrepared(handle, name, Int32(step.values.count), constBuffer.baseAddress, nil, nil, 0)
-            }
+        let sent = withParameters(step.values) {
+            PQsendQueryPrepared(handle, name, Int32(step.values.count), $0, nil, nil, 0)
         }
         guard sent == 1 else { throw lost(name) }
     }

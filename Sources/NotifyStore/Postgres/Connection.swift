@@ -222,17 +222,23 @@ public final class Connection {
             ).map { PQclear($0) }
             prepared.insert(statement.name)
         }
-        let cStrings: [UnsafeMutablePointer<CChar>?] = values.map { $0.flatMap { strdup($0) } }
-        defer { for pointer in cStrings { free(pointer) } }
-        let result = cStrings.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constBuffer in
-                PQexecPrepared(handle, statement.name, Int32(values.count), constBuffer.baseAddress, nil, nil, 0)
-            }
+        let result = withParameters(values) {
+            PQexecPrepared(handle, statement.name, Int32(values.count), $0, nil, nil, 0)
         }
         guard let result = try check(result, statement: statement.name) else {
             throw StoreError(kind: .failed, message: "no result", statement: statement.name)
         }
         return Rows(result: result, statement: statement.name)
+    }
+
+    /// Calls `body` with `values` as libpq takes a statement's parameters: an array of C strings,
+    /// a null pointer for NULL, valid for the call.
+    func withParameters<R>(_ values: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+        let cStrings: [UnsafeMutablePointer<CChar>?] = values.map { $0.flatMap { strdup($0) } }
+        defer { for pointer in cStrings { free(pointer) } }
+        return cStrings.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { body($0.baseAddress) }
+        }
     }
 
     /// Turns a libpq result into either the result (caller owns it) or a typed error (result cleared).
