@@ -130,12 +130,6 @@ public struct DeliveryStore {
         }
     }
 
-    /// Locks the destinations `ids` until the surrounding transaction ends and returns their health.
-    public func lockDestinations(_ ids: [String]) throws -> [String: DestinationHealth] {
-        guard !ids.isEmpty else { return [:] }
-        return try Self.health(try connection.query(DeliveryStatements.lockDestinations, [SQLArray(ids)]))
-    }
-
     /// Writes a batch of attempts back in one transaction of two round trips (libpq pipeline mode):
     /// `BEGIN` travels with the lock of the destinations `ids`; `decide` turns their health into the
     /// attempt records and the destinations' new health, which travel with `COMMIT`. Returns how
@@ -178,8 +172,8 @@ public struct DeliveryStore {
     }
 
     /// Writes attempts back in one statement, for the rows still leased with each record's lease
-    /// token, with the new `health` of their destinations (locked with `lockDestinations` in the same
-    /// transaction). Returns how many were recorded (fewer when a lease expired meanwhile).
+    /// token, with the new `health` of their destinations (locked in the same transaction, as
+    /// `writeBack` does). Returns how many were recorded (fewer when a lease expired meanwhile).
     @discardableResult
     public func complete(_ records: [AttemptRecord], health: [String: DestinationHealth] = [:]) throws -> Int {
         guard !records.isEmpty else { return 0 }
