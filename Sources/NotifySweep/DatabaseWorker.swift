@@ -135,8 +135,7 @@ final class DatabaseWorker: @unchecked Sendable {
                 claim = nil
                 claiming = true
                 condition.unlock()
-                let outcome = Result { try take(next) }
-                if case .failure = outcome { connection = nil }
+                let outcome = run { try take(next) }
                 finish {
                     claimed = outcome
                     claiming = false
@@ -152,13 +151,19 @@ final class DatabaseWorker: @unchecked Sendable {
             job = nil
             writing = true
             condition.unlock()
-            let outcome = Result { try write(next) }
-            if case .failure = outcome { connection = nil }
+            let outcome = run { try write(next) }
             finish {
                 result = (next.batch, outcome)
                 writing = false
             }
         }
+    }
+
+    /// What a job gave; a failure drops the connection, which `database` then opens again.
+    private func run<T>(_ job: () throws -> T) -> Result<T, any Error> {
+        let outcome = Result { try job() }
+        if case .failure = outcome { connection = nil }
+        return outcome
     }
 
     /// Posts what a job gave (under the lock) and wakes the sweep.
