@@ -1,3 +1,5 @@
+import NotifyFoundation
+
 /// Decodes `application/x-www-form-urlencoded` query strings (`a=1&b=x%20y`). An undecodable
 /// percent escape keeps its raw text; handlers validate the values they use. Works on the UTF-8
 /// bytes: every delimiter is ASCII.
@@ -26,7 +28,7 @@ enum QueryString {
                 bytes.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex),
                 let low = utf8.index(index, offsetBy: 2, limitedBy: utf8.endIndex), low < utf8.endIndex,
-                let highValue = hexValue(utf8[high]), let lowValue = hexValue(utf8[low])
+                let highValue = Hex.value(utf8[high]), let lowValue = Hex.value(utf8[low])
             {
                 bytes.append(highValue << 4 | lowValue)
                 index = low
@@ -36,14 +38,5 @@ enum QueryString {
             index = utf8.index(after: index)
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -38,11 +38,9 @@ public enum APIToken {
         var hex: [UInt8] = []
         hex.reserveCapacity(2 * SHA256.byteCount)
         for byte in digest {
-            hex.append(hexDigits[Int(byte >> 4)])
-            hex.append(hexDigits[Int(byte & 0x0F)])
+            hex.append(Hex.lowercaseDigits[Int(byte >> 4)])
+            hex.append(Hex.lowercaseDigits[Int(byte & 0x0F)])
         }
         return String(decoding: hex, as: UTF8.self)
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

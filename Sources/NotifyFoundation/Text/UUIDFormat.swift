@@ -8,20 +8,10 @@ public enum UUIDFormat {
             if count == 8 || count == 13 || count == 18 || count == 23 {
                 guard byte == UInt8(ascii: "-") else { return false }
             } else {
-                guard count < 36, hexValue(byte) != nil else { return false }
+                guard count < 36, Hex.value(byte) != nil else { return false }
             }
             count += 1
         }
         return count == 36
-    }
-
-    /// The value of one hex digit (either case), `nil` for any other byte.
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

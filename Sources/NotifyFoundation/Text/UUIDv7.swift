@@ -42,7 +42,7 @@ public enum UUIDv7 {
         guard isValid(text) else { return nil }
         var millis: UInt64 = 0
         for byte in text.utf8.prefix(13) where byte != UInt8(ascii: "-") {
-            millis = millis << 4 | UInt64(UUIDFormat.hexValue(byte) ?? 0)
+            millis = millis << 4 | UInt64(Hex.value(byte) ?? 0)
         }
         return millis
     }
@@ -59,8 +59,6 @@ public enum UUIDv7 {
         return version == UInt8(ascii: "7") && "89abAB".utf8.contains(variant)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     private static func format(_ bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: 2 * bytes.count + 4) { text in
             var at = 0
@@ -69,8 +67,8 @@ public enum UUIDv7 {
                     text[at] = UInt8(ascii: "-")
                     at += 1
                 }
-                text[at] = hexDigits[Int(byte >> 4)]
-                text[at + 1] = hexDigits[Int(byte & 0x0F)]
+                text[at] = Hex.lowercaseDigits[Int(byte >> 4)]
+                text[at + 1] = Hex.lowercaseDigits[Int(byte & 0x0F)]
                 at += 2
             }
             return at
