@@ -42,18 +42,12 @@ struct Application {
                     merchant: merchant ?? tokenCheck?.credentials.merchant ?? "",
                     database: database, now: now, logger: requestLogger, limits: limits)
                 context.tokenCheck = tokenCheck
-                let response: HTTPResponse
-                do {
-                    response = try route.handler(context)
-                } catch {
-                    // Refused credentials answer first, as when they are checked before the handler.
-                    try tokenCheck?.finish()
-                    if let tokenCheck { merchant = tokenCheck.merchant }
-                    throw error
-                }
+                let handled = Result { try route.handler(context) }
+                // Refused credentials answer first, whatever the handler did, as when they are
+                // checked before the handler.
                 try tokenCheck?.finish()
                 if let tokenCheck { merchant = tokenCheck.merchant }
-                return (response, merchant)
+                return (try handled.get(), merchant)
             }
         } catch {
             let apiError = APIError.from(error)
