@@ -18,6 +18,14 @@ import Testing
         #expect(QueryString.decode("%4A%4a") == "JJ")
     }
 
+    /// Escapes that decode to bytes which are not UTF-8 (a lone `%ff`, a cut-off sequence) become
+    /// U+FFFD, never a crash or a dropped pair.
+    @Test func escapesOfMalformedUTF8BecomeReplacementCharacters() {
+        #expect(QueryString.decode("%ff") == "\u{FFFD}")
+        #expect(QueryString.decode("%e2%82x") == "\u{FFFD}x")
+        #expect(QueryString.parse("a=%c3&b=%c3%a9").map(\.value) == ["\u{FFFD}", "é"])
+    }
+
     @Test func headersAndPathComeFromTheParameters() {
         let request = HTTPRequest(
             parameters: [
