@@ -1,6 +1,6 @@
 /// The SQL of history housekeeping: drop the day partitions past the retention, create the coming
-/// ones, forget old quota windows. The partition DDL runs inside the functions of migration 0004, which build every table
-/// name from a date they compute; the days come in here as bound values.
+/// ones, forget old quota windows. The partition DDL runs inside the functions of migration 0004,
+/// which build every table name from a date they compute; the days come in here as bound values.
 enum HistoryStatements {
     /// Only one housekeeping at a time, over all processes: the others skip their turn.
     static let lock = Statement(

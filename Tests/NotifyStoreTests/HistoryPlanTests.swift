@@ -14,6 +14,9 @@ extension StoreTests {
         static let days = 4
         static let perDay = 15_000
         static let merchant = "m7"
+        /// The token check's parameters of the event statements: the token's hash, the bucket and
+        /// window of the address's failed authentications, and how many failures are allowed.
+        static let credentials = [String(repeating: "ab", count: 32), "auth:127.0.0.1", "0", "10"]
 
         let connection: Connection
         let now = Date()
@@ -112,8 +115,7 @@ extension StoreTests {
             for mask in 0..<(1 << filterValues.count) where names.contains("events_page_\(mask)") {
                 let filters = filterValues.indices.filter { mask & (1 << $0) != 0 }.map { filterValues[$0] }
                 let from = mask & 1 != 0 ? [everything, OrderEventBound.all] : []
-                let credentials = [String(repeating: "ab", count: 32), "auth:127.0.0.1", "0", "10"]
-                let page = [Self.merchant] + filters + ["50", "0"] + from + credentials
+                let page = [Self.merchant] + filters + ["50", "0"] + from + Self.credentials
                 try expectIndexScans("events_page_\(mask)", page)
                 try expectIndexScans("events_count_\(mask)", [Self.merchant] + filters + from)
             }
@@ -158,8 +160,7 @@ extension StoreTests {
                 OrderEventBound.lowestEventId(orderId: orderId),
                 OrderEventBound.highestEventId(orderId: orderId, nowMillis: nowMillis),
             ]
-            let credentials = [String(repeating: "ab", count: 32), "auth:127.0.0.1", "0", "10"]
-            let text = try plan(page, [Self.merchant, orderId, "50", "0"] + range + credentials)
+            let text = try plan(page, [Self.merchant, orderId, "50", "0"] + range + Self.credentials)
             let opened = try connection.query(
                 Statement(
                     "opened_days",
