@@ -49,6 +49,19 @@ def run(b: Bench, hold: int = 0) -> dict:
     return r
 
 
+def only_sweep(b: Bench) -> dict:
+    loading.setup_sweep(b)
+    return sweep.figure_sweep(b, "sweep")
+
+
+# The figures `--only` runs alone after the set-up (a profiling aid: no report, no goals).
+ONLY = {
+    "read": lambda b: read.figure_read(b, "read", ceiling=True),
+    "write": write.figure_write,
+    "sweep": only_sweep,
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=notify_bench.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -57,6 +70,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int)
     parser.add_argument("--report", required=True)
     parser.add_argument("--hold", type=int, default=0, help="seconds to wait after the set-up (profiling)")
+    parser.add_argument("--only", choices=sorted(ONLY), help="the set-up and this figure, logged as JSON (profiling)")
     options = parser.parse_args()
     common.LOG_FILE = Path(env("BENCH_TMP")) / "logs" / "bench.log"
     for tool in ("wrk",):
@@ -67,6 +81,12 @@ def main() -> int:
     load_before = loadavg()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
+        if options.only:
+            loading.setup(bench)
+            results = ONLY[options.only](bench)
+            log(f"{options.only}: " + json.dumps(results, sort_keys=True))
+            Path(options.report).write_text(json.dumps(results, sort_keys=True) + "\n", encoding="utf-8")
+            return 0
         r = run(bench, options.hold)
     finally:
         bench.stop_children()
