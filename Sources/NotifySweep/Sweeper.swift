@@ -36,7 +36,10 @@ final class Sweeper {
     /// The last claim was made with nothing held and took nothing: nothing is due.
     private(set) var drained = false
     private let signedRequests = SignedRequests()
-    /// Deliveries claimed and not yet written back or released, per destination and per merchant.
+    /// Deliveries claimed and not yet finished or released (in flight, or waiting for a slot), per
+    /// destination and per merchant: the windows bound what waits for a receiver, while a finished
+    /// attempt waiting for its write-back leaves room for the next claim at once (the sweep's
+    /// `maxHeld` still counts it).
     private var heldByDestination: [String: Int] = [:]
     private var heldByMerchant: [String: Int] = [:]
     /// Destinations and merchants whose last claim filled their window: more of theirs is likely due.
@@ -184,6 +187,7 @@ final class Sweeper {
         }
         for outcome in outcomes {
             guard let entry = inFlight.removeValue(forKey: outcome.id) else { continue }
+            hold(entry.delivery, by: -1)
             if let refusal = outcome.refusal {
                 logger.warning(
                     "target address not allowed",
@@ -213,7 +217,6 @@ final class Sweeper {
     private func takeWritten(connection: Connection, now: Date) throws -> Int {
         guard let (batch, outcome) = worker.take() else { return 0 }
         writing = 0
-        for attempt in batch { hold(attempt.delivery, by: -1) }
         let done = try outcome.get()
         if done.recorded < batch.count {
             logger.warning(

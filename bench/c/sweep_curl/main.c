@@ -11,8 +11,8 @@
  * the destinations' health, in two round trips with libpq's pipeline mode). Like the sweep it does
  * its database work on a thread of its own with its own connection (database.c), one claim and one
  * write-back at a time, a claim first, and wakes the transfer loop's curl_multi_poll when one is
- * done: it claims ahead while transfers run (at most 256 deliveries held, 32 per destination and
- * 128 per merchant, batches of 100; after a claim that filled a destination's or merchant's window,
+ * done: it claims ahead while transfers run (at most 256 deliveries held until written back, 32 per
+ * destination and 128 per merchant until finished, batches of 100; after a claim that filled a destination's or merchant's window,
  * again once half of that window is free) and hands over a write-back, when none is being written,
  * once half a batch has finished, nothing is in flight, or 10 ms have passed; what finishes during
  * a write-back waits for the next one, so batches grow with the load.

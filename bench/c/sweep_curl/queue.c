@@ -153,11 +153,13 @@ void collect_finished(void) {
         d->next = finished;
         finished = d;
         unwritten++;
+        release_hold(d);
     }
 }
 
+/* A finished delivery leaves its destination's and merchant's windows at once (it waits for no
+ * receiver any more); it stays counted in `held` until written back. */
 void release_hold(Delivery *d) {
-    held--;
     add(&held_by_merchant, d->merchant, -1);
     add(&held_by_destination, d->destination, -1);
     int now_held = count_of(&held_by_destination, d->destination);

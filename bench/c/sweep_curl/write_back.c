@@ -153,7 +153,7 @@ void write_batch(Delivery *batch) {
     }
 }
 
-/* On the transfer thread, once a batch is written: counts it and releases what it held. */
+/* On the transfer thread, once a batch is written: counts it and frees it. */
 void release_written(Delivery *batch) {
     write_backs++;
     writing = 0;
@@ -162,7 +162,7 @@ void release_written(Delivery *batch) {
         batch = d->next;
         delivered++;
         succeeded += delivery_ok(d);
-        release_hold(d);
+        held--;
         free(d->body);
         free(d->response.data);
         free(d->error);
