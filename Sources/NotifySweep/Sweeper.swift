@@ -79,6 +79,9 @@ final class Sweeper {
     /// Deliveries claimed and not yet written back.
     var busy: Int { inFlight.count + unwritten.count + writing }
 
+    /// Deliveries claimed and not yet finished: in flight, or waiting for a slot.
+    var unfinished: Int { inFlight.count }
+
     /// Whether the sweep holds deliveries or is making a claim: work to finish before it stops or idles.
     var isWorking: Bool { busy > 0 || isClaiming }
 
