@@ -43,7 +43,12 @@ struct NotifySweepCommand: ParsableCommand {
             logger.info("stopped")
         } else {
             let delivered = try runner.runOnce()
-            logger.info("sweep finished", metadata: ["deliveries": .stringConvertible(delivered)])
+            logger.info(
+                "sweep finished",
+                metadata: [
+                    "deliveries": .stringConvertible(delivered), "claims": .stringConvertible(sweeper.claims),
+                    "writeBacks": .stringConvertible(sweeper.writeBacks),
+                ])
         }
     }
 }

@@ -35,6 +35,10 @@ final class Sweeper {
     private(set) var lastClaimed: Int?
     /// The last claim was made with nothing held and took nothing: nothing is due.
     private(set) var drained = false
+    /// Claims that took deliveries, and batches written back, since the start (the sweep's log
+    /// says them: deliveries per statement are what the database's cost per delivery follows).
+    private(set) var claims = 0
+    private(set) var writeBacks = 0
     private let signedRequests = SignedRequests()
     /// Deliveries claimed and not yet finished or released (in flight, or waiting for a slot), per
     /// destination and per merchant: the windows bound what waits for a receiver, while a finished
@@ -133,6 +137,7 @@ final class Sweeper {
     ) throws -> Int {
         lastClaimed = claimed.count
         drained = claimed.isEmpty && nothingHeld
+        if !claimed.isEmpty { claims += 1 }
         var requests: [DeliveryRequest] = []
         var defective: [AttemptRecord] = []
         for delivery in claimed {
@@ -220,6 +225,7 @@ final class Sweeper {
     private func takeWritten(connection: Connection, now: Date) throws -> Int {
         guard let (batch, outcome) = worker.take() else { return 0 }
         writing = 0
+        writeBacks += 1
         let done = try outcome.get()
         if done.recorded < batch.count {
             logger.warning(

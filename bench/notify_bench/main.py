@@ -85,6 +85,8 @@ def main() -> int:
             loading.setup(bench)
             results = ONLY[options.only](bench)
             log(f"{options.only}: " + json.dumps(results, sort_keys=True))
+            if options.hold:
+                bench.hold(options.hold)
             Path(options.report).write_text(json.dumps(results, sort_keys=True) + "\n", encoding="utf-8")
             return 0
         r = run(bench, options.hold)

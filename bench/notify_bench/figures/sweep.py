@@ -179,7 +179,8 @@ def figure_sweep(b: Bench, label: str) -> dict:
         rss.append(peak_mib)
         log(
             f"{label} run {run + 1}: sweep {per_s:.0f} deliveries/s ({seconds:.1f} s, peak RSS {peak_mib:.1f} MiB), "
-            f"same-work C {same_per_s:.0f}/s, ratio {same_ratios[-1]:.3f}; pgbench claim+complete "
+            f"same-work C {same_per_s:.0f}/s ({c['claims']} claims, {c['write_backs']} write-backs), "
+            f"ratio {same_ratios[-1]:.3f}; pgbench claim+complete "
             f"{base_per_s:.0f}/s, ratio {ratios[-1]:.3f}   [load {loadavg()}]"
         )
     return {
