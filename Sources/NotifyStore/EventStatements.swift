@@ -83,13 +83,13 @@ enum EventStatements {
         pages[mask]
     }
 
-    /// The page and count statements of every filter combination, built once per process: the
-    /// text of a page statement is long, and building it on every read cost the worker more than
-    /// joining the page's bytes.
-    private static let pages = (0..<(1 << filterColumns.count)).map {
+    /// The page and count statements of the filter combinations in use, each built once per
+    /// process: the text of a page statement is long, and building it on every read cost the
+    /// worker more than joining the page's bytes.
+    private static let pages = StatementFamily(count: 1 << filterColumns.count) {
         Statement("events_page_\($0)", pageSQL(filters: $0), safeToRepeat: true)
     }
-    private static let counts = (0..<(1 << filterColumns.count)).map {
+    private static let counts = StatementFamily(count: 1 << filterColumns.count) {
         Statement("events_count_\($0)", countSQL(filters: $0), safeToRepeat: true)
     }
 
