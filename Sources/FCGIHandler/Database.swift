@@ -19,7 +19,10 @@ final class Database {
     init(conninfo: String) {
         self.conninfo = conninfo
         var options = getenv("PGOPTIONS").map { String(cString: $0) } ?? ""
-        for (name, value) in Self.sessionOptions.sorted(by: { $0.key < $1.key }) where !options.contains(name) {
+        // The standard library's search over the bytes: Foundation's `String.contains` would be the
+        // only Foundation string code a worker runs, and paging it in cost each worker memory.
+        for (name, value) in Self.sessionOptions.sorted(by: { $0.key < $1.key })
+        where !options.utf8.contains(name.utf8) {
             options += (options.isEmpty ? "" : " ") + "-c \(name)=\(value)"
         }
         setenv("PGOPTIONS", options, 1)
