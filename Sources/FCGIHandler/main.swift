@@ -21,4 +21,5 @@ struct NotifyFCGI: ParsableCommand {
     }
 }
 
+EagerBinding.restartIfLazy()
 NotifyFCGI.main()
