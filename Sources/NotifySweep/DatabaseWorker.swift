@@ -3,14 +3,15 @@ import NotifyDomain
 import NotifyFoundation
 import NotifyStore
 
-/// Claims and writes finished attempts back on a thread and a database connection of its own, so
-/// the sweep keeps moving its transfers while PostgreSQL works: the transfers no longer wait for
-/// the database, nor the database for the transfers. One claim and one batch at a time (a claim
-/// first: it keeps the transfers fed); what finishes meanwhile waits for the next batch, so
-/// batches grow with the load.
+/// Claims and writes finished attempts back beside the transfers, so the sweep keeps moving its
+/// transfers while PostgreSQL works: the transfers no longer wait for the database, nor the
+/// database for the transfers. Claims and write-backs each have a thread and a connection of their
+/// own (two lanes), so a claim runs in one PostgreSQL backend while the last batch is written in
+/// another, instead of one waiting for the other. One claim and one batch at a time; what finishes
+/// meanwhile waits for the next batch, so batches grow with the load.
 ///
 /// `@unchecked Sendable`: the jobs, results and flags are read and written only under
-/// `condition`; `connection` is used by the worker thread alone; the rest is immutable.
+/// `condition`; each lane's connection is used by that lane's thread alone; the rest is immutable.
 final class DatabaseWorker: @unchecked Sendable {
     /// A batch to write back, with the random draws of its records made by the sweep (its random
     /// source is not shared across threads).
@@ -35,7 +36,6 @@ final class DatabaseWorker: @unchecked Sendable {
         let health: [String: DestinationHealth]
     }
 
-    private let conninfo: String
     private let breaker: BreakerPolicy
     private let schedule: RetrySchedule
     /// Interrupts the sweep's wait on the network once a batch is written.
@@ -48,16 +48,45 @@ final class DatabaseWorker: @unchecked Sendable {
     private var claimed: Result<[ClaimedDelivery], any Error>?
     private var claiming = false
     private var stopping = false
-    private var exited = false
-    private var connection: Connection?
+    private var exitedLanes = 0
+    private let claimsConnection: LaneConnection
+    private let writeBacksConnection: LaneConnection
+
+    /// The two threads of the worker, each with its connection.
+    private enum Lane: CaseIterable {
+        case claims
+        case writeBacks
+    }
+
+    /// A lane's connection, opened on first use and again after a failure (a statement that failed
+    /// may have left it in any state). Used by the lane's thread alone.
+    private final class LaneConnection {
+        private let conninfo: String
+        private var connection: Connection?
+
+        init(conninfo: String) { self.conninfo = conninfo }
+
+        func run<T>(_ job: (Connection) throws -> T) -> Result<T, any Error> {
+            let outcome = Result {
+                let current = try connection ?? Connection(conninfo: conninfo)
+                connection = current
+                return try job(current)
+            }
+            if case .failure = outcome { connection = nil }
+            return outcome
+        }
+    }
 
     init(config: SweepConfig, wake: @escaping @Sendable () -> Void) {
-        conninfo = config.databaseURL
+        claimsConnection = LaneConnection(conninfo: config.databaseURL)
+        writeBacksConnection = LaneConnection(conninfo: config.databaseURL)
         breaker = config.breaker
         schedule = config.schedule
         self.wake = wake
-        let thread = Thread { [self] in work() }
-        thread.start()
+        for lane in Lane.allCases {
+            let thread = Thread { [self] in work(lane) }
+            thread.start()
+        }
     }
 
     /// Whether a batch is being written (or written and not yet taken).
@@ -118,52 +147,51 @@ final class DatabaseWorker: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Ends the thread once the batch being written (if any) is done; returns when it has ended.
+    /// Ends the threads once the claim and the batch in the works (if any) are done; returns when
+    /// both have ended.
     func stop() {
         condition.lock()
         stopping = true
         condition.broadcast()
-        while !exited { condition.wait() }
+        while exitedLanes < Lane.allCases.count { condition.wait() }
         condition.unlock()
     }
 
-    private func work() {
+    private func work(_ lane: Lane) {
         while true {
             condition.lock()
-            while job == nil && claim == nil && !stopping { condition.wait() }
-            if let next = claim {
+            switch lane {
+            case .claims:
+                while claim == nil && !stopping { condition.wait() }
+                guard let next = claim else { return exit() }
                 claim = nil
                 claiming = true
                 condition.unlock()
-                let outcome = run { try take(next) }
+                let outcome = claimsConnection.run { try take(next, on: $0) }
                 finish {
                     claimed = outcome
                     claiming = false
                 }
-                continue
-            }
-            guard let next = job else {
-                exited = true
-                condition.broadcast()
+            case .writeBacks:
+                while job == nil && !stopping { condition.wait() }
+                guard let next = job else { return exit() }
+                job = nil
+                writing = true
                 condition.unlock()
-                return
-            }
-            job = nil
-            writing = true
-            condition.unlock()
-            let outcome = run { try write(next) }
-            finish {
-                result = (next.batch, outcome)
-                writing = false
+                let outcome = writeBacksConnection.run { try write(next, on: $0) }
+                finish {
+                    result = (next.batch, outcome)
+                    writing = false
+                }
             }
         }
     }
 
-    /// What a job gave; a failure drops the connection, which `database` then opens again.
-    private func run<T>(_ job: () throws -> T) -> Result<T, any Error> {
-        let outcome = Result { try job() }
-        if case .failure = outcome { connection = nil }
-        return outcome
+    /// Counts a lane's thread out (called under the lock, which it releases).
+    private func exit() {
+        exitedLanes += 1
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Posts what a job gave (under the lock) and wakes the sweep.
@@ -175,26 +203,17 @@ final class DatabaseWorker: @unchecked Sendable {
         wake()
     }
 
-    /// The connection of this thread, opened again after a failure (a statement that failed may
-    /// have left it in any state).
-    private func database() throws -> Connection {
-        let current = try connection ?? Connection(conninfo: conninfo)
-        connection = current
-        return current
-    }
-
-    private func take(_ claim: Claim) throws -> [ClaimedDelivery] {
-        try DeliveryStore(connection: try database()).claim(
+    private func take(_ claim: Claim, on connection: Connection) throws -> [ClaimedDelivery] {
+        try DeliveryStore(connection: connection).claim(
             now: claim.now, limit: claim.limit, leaseUntil: claim.leaseUntil, leaseToken: claim.leaseToken,
             room: claim.room)
     }
 
     /// Records a batch of attempts and the health they give their destinations, in one transaction
     /// that holds the destinations' rows locked (two round trips: see `DeliveryStore.writeBack`).
-    private func write(_ job: Job) throws -> Done {
-        let current = try database()
+    private func write(_ job: Job, on connection: Connection) throws -> Done {
         let ids = Set(job.batch.compactMap(\.delivery.destinationId)).sorted()
-        let (recorded, health) = try DeliveryStore(connection: current).writeBack(destinations: ids) { locked in
+        let (recorded, health) = try DeliveryStore(connection: connection).writeBack(destinations: ids) { locked in
             var health = locked
             for attempt in job.batch {
                 guard let id = attempt.delivery.destinationId else { continue }

@@ -1,5 +1,6 @@
-/* The database thread: claims and write-backs on a connection of its own, one of each at a time (a
- * claim first), so the transfers never wait for PostgreSQL (the sweep's DatabaseWorker). A
+/* The database threads: claims on one thread and write-backs on another, each with a connection of
+ * its own (the sweep's DatabaseWorker and its two lanes), so the transfers never wait for
+ * PostgreSQL and a claim never waits for a write-back. One claim and one write-back at a time. A
  * finished job wakes the transfer loop's curl_multi_poll with curl_multi_wakeup. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -8,17 +9,25 @@
 
 typedef enum { IDLE, ASKED, RUNNING, DONE } JobState;
 
+_Thread_local PGconn *db;
+static const char *conninfo;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t asked = PTHREAD_COND_INITIALIZER;
-static pthread_t thread;
+static pthread_t claims_thread, write_backs_thread;
 static int stopping;
 static JobState claim_state, write_state;
 static ClaimJob *claim_job;
 static PGresult *claimed;
 static Delivery *batch;
 
-static void *work(void *unused) {
+static void connect_lane(void) {
+    db = PQconnectdb(conninfo);
+    if (PQstatus(db) != CONNECTION_OK) fail("connect", NULL);
+}
+
+static void *claim_lane(void *unused) {
     (void)unused;
+    connect_lane();
     pthread_mutex_lock(&lock);
     while (!stopping) {
         if (claim_state == ASKED) {
@@ -29,7 +38,21 @@ static void *work(void *unused) {
             claimed = r;
             claim_state = DONE;
             curl_multi_wakeup(multi);
-        } else if (write_state == ASKED) {
+        } else {
+            pthread_cond_wait(&asked, &lock);
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    PQfinish(db);
+    return NULL;
+}
+
+static void *write_back_lane(void *unused) {
+    (void)unused;
+    connect_lane();
+    pthread_mutex_lock(&lock);
+    while (!stopping) {
+        if (write_state == ASKED) {
             write_state = RUNNING;
             pthread_mutex_unlock(&lock);
             write_batch(batch);
@@ -41,20 +64,24 @@ static void *work(void *unused) {
         }
     }
     pthread_mutex_unlock(&lock);
+    PQfinish(db);
     return NULL;
 }
 
-void database_start(void) {
-    if (pthread_create(&thread, NULL, work, NULL) != 0) fail("pthread_create", NULL);
+void database_start(const char *database_url) {
+    conninfo = database_url;
+    if (pthread_create(&claims_thread, NULL, claim_lane, NULL) != 0) fail("pthread_create", NULL);
+    if (pthread_create(&write_backs_thread, NULL, write_back_lane, NULL) != 0) fail("pthread_create", NULL);
 }
 
-/* Ends the thread; call once nothing is being claimed or written. */
+/* Ends the threads; call once nothing is being claimed or written. */
 void database_stop(void) {
     pthread_mutex_lock(&lock);
     stopping = 1;
-    pthread_cond_signal(&asked);
+    pthread_cond_broadcast(&asked);
     pthread_mutex_unlock(&lock);
-    pthread_join(thread, NULL);
+    pthread_join(claims_thread, NULL);
+    pthread_join(write_backs_thread, NULL);
 }
 
 /* Hands over a claim; call only when the last one has been taken. */
@@ -62,7 +89,7 @@ void ask_claim(ClaimJob *job) {
     pthread_mutex_lock(&lock);
     claim_job = job;
     claim_state = ASKED;
-    pthread_cond_signal(&asked);
+    pthread_cond_broadcast(&asked);
     pthread_mutex_unlock(&lock);
 }
 
@@ -71,7 +98,7 @@ void ask_write(Delivery *deliveries) {
     pthread_mutex_lock(&lock);
     batch = deliveries;
     write_state = ASKED;
-    pthread_cond_signal(&asked);
+    pthread_cond_broadcast(&asked);
     pthread_mutex_unlock(&lock);
 }
 

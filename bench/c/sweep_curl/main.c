@@ -9,13 +9,14 @@
  * new easy handle per attempt, connections reused), and write the outcomes back in batches in one
  * transaction each (DeliveryStatements.lockDestinations, then .complete with the attempt rows and
  * the destinations' health, in two round trips with libpq's pipeline mode). Like the sweep it does
- * its database work on a thread of its own with its own connection (database.c), one claim and one
- * write-back at a time, a claim first, and wakes the transfer loop's curl_multi_poll when one is
- * done: it claims ahead while transfers run (at most 256 deliveries held until written back, 32 per
- * destination and 128 per merchant until finished, batches of 100; after a claim that filled a destination's or merchant's window,
- * again once half of that window is free) and hands over a write-back, when none is being written,
- * once half a batch has finished, nothing is in flight, or 10 ms have passed; what finishes during
- * a write-back waits for the next one, so batches grow with the load.
+ * its database work beside the transfers, claims on one thread and write-backs on another, each
+ * with its own connection (database.c), one claim and one write-back at a time, and wakes the
+ * transfer loop's curl_multi_poll when one is done: it claims ahead while transfers run (at most 256
+ * deliveries held until written back, 32 per destination and 128 per merchant until finished,
+ * batches of 100; after a claim that filled a destination's or merchant's window, again once half
+ * of that window is free) and hands over a write-back, when none is being written, once half a
+ * batch has finished, nothing is in flight, or 10 ms have passed; what finishes during a
+ * write-back waits for the next one, so batches grow with the load.
  *
  * It is a baseline, not a second sweep: a failed attempt is recorded as failed with no retry and
  * leaves its destination's health as it was, there is no address policy, no --follow, and the
@@ -35,7 +36,6 @@
 
 const char program_name[] = "sweep_curl";
 
-PGconn *db; /* the database thread's */
 const char *claim_sql, *lock_sql, *complete_sql;
 CURLM *multi;
 Delivery *waiting, *waiting_tail; /* claimed, not yet started */
@@ -114,12 +114,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    db = PQconnectdb(conninfo);
-    if (PQstatus(db) != CONNECTION_OK) fail("connect", NULL);
     curl_global_init(CURL_GLOBAL_ALL);
     multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)CONCURRENCY);
-    database_start();
+    database_start(conninfo);
     double started = monotonic();
     for (;;) {
         if (held == 0 && !claiming && drained) break;
@@ -131,6 +129,5 @@ int main(int argc, char **argv) {
     printf("{\"delivered\": %lld, \"succeeded\": %lld, \"seconds\": %.3f, \"claims\": %lld, \"write_backs\": %lld}\n",
            delivered, succeeded, seconds, claims, write_backs);
     curl_multi_cleanup(multi);
-    PQfinish(db);
     return 0;
 }

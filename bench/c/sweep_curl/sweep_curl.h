@@ -57,8 +57,10 @@ typedef struct Count {
     struct Count *next;
 } Count;
 
-/* main.c: the state of the run (the transfer thread's), and the database thread's connection */
-extern PGconn *db;
+/* database.c: the connection of the database thread that runs the code (none on the transfer thread) */
+extern _Thread_local PGconn *db;
+
+/* main.c: the state of the run (the transfer thread's) */
 extern const char *claim_sql, *lock_sql, *complete_sql;
 extern CURLM *multi;
 extern Delivery *waiting, *waiting_tail; /* claimed, not yet started */
@@ -94,7 +96,7 @@ void add(Count **list, const char *key, int change);
 void prepare_transfer(Delivery *d, PGresult *r, int row, double now);
 
 /* queue.c, write_back.c: claiming, starting and collecting transfers, writing outcomes back
- * (run_claim and write_batch on the database thread, the rest on the transfer thread) */
+ * (run_claim and write_batch on the database threads, the rest on the transfer thread) */
 void claim_ahead(void);
 PGresult *run_claim(const ClaimJob *job);
 void start_claimed(ClaimJob *job, PGresult *r);
@@ -104,8 +106,8 @@ void release_hold(Delivery *d);
 void write_batch(Delivery *batch);
 void release_written(Delivery *batch);
 
-/* database.c: the database thread and the hand-over of its jobs */
-void database_start(void);
+/* database.c: the database threads and the hand-over of their jobs */
+void database_start(const char *database_url);
 void database_stop(void);
 void ask_claim(ClaimJob *job);
 void ask_write(Delivery *batch);
