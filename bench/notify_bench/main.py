@@ -59,6 +59,7 @@ ONLY = {
     "read": lambda b: read.figure_read(b, "read", ceiling=True),
     "write": write.figure_write,
     "sweep": only_sweep,
+    "latency": latency.figure_latency,
 }
 
 
