@@ -163,7 +163,7 @@ final class DatabaseWorker: @unchecked Sendable {
             switch lane {
             case .claims:
                 while claim == nil && !stopping { condition.wait() }
-                guard let next = claim else { return exit() }
+                guard let next = claim else { return endLane() }
                 claim = nil
                 claiming = true
                 condition.unlock()
@@ -174,7 +174,7 @@ final class DatabaseWorker: @unchecked Sendable {
                 }
             case .writeBacks:
                 while job == nil && !stopping { condition.wait() }
-                guard let next = job else { return exit() }
+                guard let next = job else { return endLane() }
                 job = nil
                 writing = true
                 condition.unlock()
@@ -188,7 +188,7 @@ final class DatabaseWorker: @unchecked Sendable {
     }
 
     /// Counts a lane's thread out (called under the lock, which it releases).
-    private func exit() {
+    private func endLane() {
         exitedLanes += 1
         condition.broadcast()
         condition.unlock()
