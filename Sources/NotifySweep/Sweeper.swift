@@ -10,9 +10,10 @@ import NotifyStore
 ///
 /// Isolation between receivers comes from two limits. A destination gets at most
 /// `destinationConcurrency` requests in flight (in `HTTPDeliverer`) and at most `destinationWindow`
-/// deliveries claimed, so a receiver that never answers holds a few slots, not the sweep; a merchant
-/// gets at most half the slots, so one merchant's many dead receivers leave room for the others.
-/// The claim itself takes from every destination with due work (see `DeliveryStatements.claim`).
+/// deliveries claimed and not yet finished, so a receiver that never answers holds a few slots, not
+/// the sweep; a merchant gets at most half the slots, so one merchant's many dead receivers leave
+/// room for the others. The claim itself takes from every destination with due work (see
+/// `DeliveryStatements.claim`).
 final class Sweeper {
     let config: SweepConfig
     let deliverer: HTTPDeliverer
