@@ -49,8 +49,10 @@ def run(b: Bench, hold: int = 0) -> dict:
     return r
 
 
-def only_sweep(b: Bench) -> dict:
+def only_sweep(b: Bench, compare: Path | None = None) -> dict:
     loading.setup_sweep(b)
+    if compare:
+        return sweep.compare_sweeps(b, compare)
     return sweep.figure_sweep(b, "sweep")
 
 
@@ -72,6 +74,7 @@ def main() -> int:
     parser.add_argument("--report", required=True)
     parser.add_argument("--hold", type=int, default=0, help="seconds to wait after the set-up (profiling)")
     parser.add_argument("--only", choices=sorted(ONLY), help="the set-up and this figure, logged as JSON (profiling)")
+    parser.add_argument("--compare", type=Path, help="with --only sweep: A/B against the binaries in this folder")
     options = parser.parse_args()
     common.LOG_FILE = Path(env("BENCH_TMP")) / "logs" / "bench.log"
     for tool in ("wrk",):
@@ -84,7 +87,9 @@ def main() -> int:
     try:
         if options.only:
             loading.setup(bench)
-            results = ONLY[options.only](bench)
+            if options.compare and options.only != "sweep":
+                raise BenchError("--compare goes with --only sweep")
+            results = only_sweep(bench, options.compare) if options.compare else ONLY[options.only](bench)
             log(f"{options.only}: " + json.dumps(results, sort_keys=True))
             if options.hold:
                 bench.hold(options.hold)

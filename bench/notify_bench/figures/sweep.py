@@ -208,3 +208,25 @@ def figure_sweep_one_destination(b: Bench) -> dict:
         rss.append(peak_mib)
         log(f"sweep to one destination run {run + 1}: {n / seconds:.0f} deliveries/s   [load {loadavg()}]")
     return {"sweep": median_min_max(sweep), "rss_mib": median_min_max(rss), "sweep_cpu_us": median_parts(cpu)}
+
+
+def compare_sweeps(b: Bench, other: Path) -> dict:
+    """Figure 3's sweep with the bench's binaries (A) and with those in `other` (B), in alternating
+    runs on the same database (A B, B A, A B, ...): an A/B of two builds on which the machine's
+    drift falls equally. Returns each side's deliveries/s and CPU per delivery."""
+    n = b.cfg["sweep_deliveries"]
+    parts = {"notify-sweep": "client", "postgres": "postgres", "receiver": "nginx-receiver"}
+    bins = {"A": b.bin, "B": other}
+    rates: dict[str, list[float]] = {"A": [], "B": []}
+    cpu: dict[str, list[dict]] = {"A": [], "B": []}
+    try:
+        for run in range(b.cfg["runs"]):
+            for side in ("A", "B") if run % 2 == 0 else ("B", "A"):
+                b.bin = bins[side]
+                seconds, _, sc = timed_sweep(b, f"sweep {side} run")
+                rates[side].append(n / seconds)
+                cpu[side].append(b.per_op(sc, n, parts))
+                log(f"sweep {side} ({bins[side]}) run {run + 1}: {n / seconds:.0f} deliveries/s   [load {loadavg()}]")
+    finally:
+        b.bin = bins["A"]
+    return {side: {"sweep": median_min_max(rates[side]), "sweep_cpu_us": median_parts(cpu[side])} for side in bins}
