@@ -9,55 +9,44 @@
 
 typedef enum { IDLE, ASKED, RUNNING, DONE } JobState;
 
+/* A thread with its connection that runs one job at a time: `run` on `job`, its rows kept in
+ * `rows` until taken. Every field is read and written under `lock`. */
+typedef struct {
+    pthread_t thread;
+    JobState state;
+    void *job;
+    PGresult *rows;
+    PGresult *(*run)(void *job);
+} Lane;
+
 _Thread_local PGconn *db;
 static const char *conninfo;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t asked = PTHREAD_COND_INITIALIZER;
-static pthread_t claims_thread, write_backs_thread;
 static int stopping;
-static JobState claim_state, write_state;
-static ClaimJob *claim_job;
-static PGresult *claimed;
-static Delivery *batch;
 
-static void connect_lane(void) {
-    db = PQconnectdb(conninfo);
-    if (PQstatus(db) != CONNECTION_OK) fail("connect", NULL);
-}
+static PGresult *claim_job(void *job) { return run_claim(job); }
 
-static void *claim_lane(void *unused) {
-    (void)unused;
-    connect_lane();
-    pthread_mutex_lock(&lock);
-    while (!stopping) {
-        if (claim_state == ASKED) {
-            claim_state = RUNNING;
-            pthread_mutex_unlock(&lock);
-            PGresult *r = run_claim(claim_job);
-            pthread_mutex_lock(&lock);
-            claimed = r;
-            claim_state = DONE;
-            curl_multi_wakeup(multi);
-        } else {
-            pthread_cond_wait(&asked, &lock);
-        }
-    }
-    pthread_mutex_unlock(&lock);
-    PQfinish(db);
+static PGresult *write_job(void *job) {
+    write_batch(job);
     return NULL;
 }
 
-static void *write_back_lane(void *unused) {
-    (void)unused;
-    connect_lane();
+static Lane claim_lane = {.run = claim_job}, write_back_lane = {.run = write_job};
+
+static void *work(void *arg) {
+    Lane *lane = arg;
+    db = PQconnectdb(conninfo);
+    if (PQstatus(db) != CONNECTION_OK) fail("connect", NULL);
     pthread_mutex_lock(&lock);
     while (!stopping) {
-        if (write_state == ASKED) {
-            write_state = RUNNING;
+        if (lane->state == ASKED) {
+            lane->state = RUNNING;
             pthread_mutex_unlock(&lock);
-            write_batch(batch);
+            PGresult *r = lane->run(lane->job);
             pthread_mutex_lock(&lock);
-            write_state = DONE;
+            lane->rows = r;
+            lane->state = DONE;
             curl_multi_wakeup(multi);
         } else {
             pthread_cond_wait(&asked, &lock);
@@ -70,8 +59,8 @@ static void *write_back_lane(void *unused) {
 
 void database_start(const char *database_url) {
     conninfo = database_url;
-    if (pthread_create(&claims_thread, NULL, claim_lane, NULL) != 0) fail("pthread_create", NULL);
-    if (pthread_create(&write_backs_thread, NULL, write_back_lane, NULL) != 0) fail("pthread_create", NULL);
+    if (pthread_create(&claim_lane.thread, NULL, work, &claim_lane) != 0) fail("pthread_create", NULL);
+    if (pthread_create(&write_back_lane.thread, NULL, work, &write_back_lane) != 0) fail("pthread_create", NULL);
 }
 
 /* Ends the threads; call once nothing is being claimed or written. */
@@ -80,49 +69,41 @@ void database_stop(void) {
     stopping = 1;
     pthread_cond_broadcast(&asked);
     pthread_mutex_unlock(&lock);
-    pthread_join(claims_thread, NULL);
-    pthread_join(write_backs_thread, NULL);
+    pthread_join(claim_lane.thread, NULL);
+    pthread_join(write_back_lane.thread, NULL);
 }
 
-/* Hands over a claim; call only when the last one has been taken. */
-void ask_claim(ClaimJob *job) {
+/* Hands a job to a lane; call only when its last one has been taken. */
+static void ask(Lane *lane, void *job) {
     pthread_mutex_lock(&lock);
-    claim_job = job;
-    claim_state = ASKED;
+    lane->job = job;
+    lane->state = ASKED;
     pthread_cond_broadcast(&asked);
     pthread_mutex_unlock(&lock);
 }
 
-/* Hands over a batch to write back; call only when the last one has been taken. */
-void ask_write(Delivery *deliveries) {
+/* A lane's finished job and its rows, once; NULL while it runs (or none was asked). */
+static void *take(Lane *lane, PGresult **rows) {
+    void *job = NULL;
     pthread_mutex_lock(&lock);
-    batch = deliveries;
-    write_state = ASKED;
-    pthread_cond_broadcast(&asked);
-    pthread_mutex_unlock(&lock);
-}
-
-/* The claim made and its rows, once; NULL while it is being made (or none was asked). */
-ClaimJob *take_claimed(PGresult **rows) {
-    ClaimJob *job = NULL;
-    pthread_mutex_lock(&lock);
-    if (claim_state == DONE) {
-        job = claim_job;
-        *rows = claimed;
-        claim_state = IDLE;
+    if (lane->state == DONE) {
+        job = lane->job;
+        *rows = lane->rows;
+        lane->state = IDLE;
     }
     pthread_mutex_unlock(&lock);
     return job;
 }
 
+void ask_claim(ClaimJob *job) { ask(&claim_lane, job); }
+
+void ask_write(Delivery *deliveries) { ask(&write_back_lane, deliveries); }
+
+/* The claim made and its rows, once; NULL while it is being made (or none was asked). */
+ClaimJob *take_claimed(PGresult **rows) { return take(&claim_lane, rows); }
+
 /* The batch written back, once; NULL while it is being written (or none was asked). */
 Delivery *take_written(void) {
-    Delivery *written = NULL;
-    pthread_mutex_lock(&lock);
-    if (write_state == DONE) {
-        written = batch;
-        write_state = IDLE;
-    }
-    pthread_mutex_unlock(&lock);
-    return written;
+    PGresult *none;
+    return take(&write_back_lane, &none);
 }
