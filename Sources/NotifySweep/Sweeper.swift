@@ -97,7 +97,9 @@ final class Sweeper {
     /// with more due work got room back since the last claim.
     var wantsMore: Bool { claiming == nil && room > 0 && (busy == 0 || roomOpened) }
 
-    /// Claims what the destinations' room allows and starts it. Returns how many were claimed.
+    /// Claims what the destinations' room allows on `connection`, waits for the claim and starts
+    /// it. Returns how many were claimed. The sweep itself claims ahead (`claimAhead`); this form
+    /// lets a test count what one claim takes.
     @discardableResult
     func claim(_ connection: Connection) throws -> Int {
         let nothingHeld = busy == 0
