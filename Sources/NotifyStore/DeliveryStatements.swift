@@ -24,6 +24,10 @@ enum DeliveryStatements {
     /// destination gave its full share and the share was less than the destination's room: more of
     /// that destination may be due, and a next claim may take it.
     ///
+    /// The chosen rows are updated through the row address (`ctid`) they were locked at, not found
+    /// again through the primary key: a locked row cannot move before this statement updates it,
+    /// and the key is checked as well.
+    ///
     /// A destination's due rows are asked for as a range of `deliveries_by_destination`'s
     /// (destination, due time) order, not as "this destination, due by $1, by due time": the
     /// statement runs as a prepared generic plan, and with few destinations the planner then read
@@ -62,10 +66,10 @@ enum DeliveryStatements {
             WINDOW w AS (PARTITION BY s.merchant)
         ),
         routed AS (
-            SELECT c.merchant, c.event_id, c.due_at, s.probe, s.destination_id,
+            SELECT c.row_id, c.merchant, c.event_id, c.due_at, s.probe, s.destination_id,
                    s.share < s.room AND count(*) OVER (PARTITION BY s.destination_id) >= s.share AS more
             FROM shared AS s CROSS JOIN LATERAL (
-                SELECT d.merchant, d.event_id, d.due_at FROM deliveries AS d
+                SELECT d.ctid AS row_id, d.merchant, d.event_id, d.due_at FROM deliveries AS d
                 WHERE (d.destination_id, d.due_at) >= (s.destination_id, '-infinity'::timestamptz)
                   AND (d.destination_id, d.due_at) <= (s.destination_id, $1::timestamptz) AND d.due_at IS NOT NULL
                 ORDER BY d.destination_id, d.due_at LIMIT s.share
@@ -74,7 +78,8 @@ enum DeliveryStatements {
             WHERE s.share > 0
         ),
         unrouted AS (
-            SELECT d.merchant, d.event_id, d.due_at, false AS probe, NULL::uuid AS destination_id, false AS more
+            SELECT d.ctid AS row_id, d.merchant, d.event_id, d.due_at, false AS probe, NULL::uuid AS destination_id,
+                   false AS more
             FROM deliveries AS d
             WHERE d.destination_id IS NULL AND d.due_at IS NOT NULL AND d.due_at <= $1::timestamptz
             ORDER BY d.due_at LIMIT $9::integer
@@ -86,7 +91,7 @@ enum DeliveryStatements {
                   FROM (SELECT * FROM routed UNION ALL SELECT * FROM unrouted) AS u) AS c
         ),
         chosen AS (
-            SELECT r.merchant, r.event_id, r.destination_id, r.probe, r.more FROM ranked AS r
+            SELECT r.row_id, r.merchant, r.event_id, r.destination_id, r.probe, r.more FROM ranked AS r
             LEFT JOIN merchant_held AS m ON m.merchant = r.merchant
             WHERE r.merchant_rank <= coalesce(m.room, $10::integer)
             ORDER BY r.merchant_rank, r.due_at LIMIT $2::integer
@@ -102,7 +107,7 @@ enum DeliveryStatements {
         SET due_at = $3::timestamptz, lease_token = $4::uuid, retry_requested = false
         FROM chosen LEFT JOIN destinations AS t ON t.destination_id = chosen.destination_id, events AS e,
              merchants AS m
-        WHERE d.merchant = chosen.merchant AND d.event_id = chosen.event_id
+        WHERE d.ctid = chosen.row_id AND d.merchant = chosen.merchant AND d.event_id = chosen.event_id
           AND e.merchant = d.merchant AND e.event_id = d.event_id
           AND m.merchant = d.merchant
         RETURNING d.merchant, d.event_id, d.destination_id, chosen.probe, chosen.more, d.attempt, d.trigger,
