@@ -35,11 +35,15 @@ struct SweepConfig {
     /// Requests in flight for one merchant: half of all, so one merchant never takes every slot.
     var merchantConcurrency: Int { max(destinationConcurrency, concurrency / 2) }
 
-    /// Deliveries of one merchant claimed at once.
-    var merchantWindow: Int { merchantConcurrency * 2 }
+    /// Deliveries of one merchant claimed at once: like a destination's window, its requests in
+    /// flight and three rounds waiting. A backlogged merchant is claimed again once half of its
+    /// window is free, so half of it is what such a claim can take: at two rounds, half was one
+    /// round (64 by default), less than a batch, and every claim has a fixed cost of its own.
+    var merchantWindow: Int { merchantConcurrency * 4 }
 
-    /// Deliveries claimed at once in all.
-    var maxHeld: Int { concurrency * 2 }
+    /// Deliveries claimed at once in all: the requests in flight and three rounds waiting, as for
+    /// each window (one merchant's window is half of it by default).
+    var maxHeld: Int { concurrency * 4 }
 
     static func fromEnvironment(_ environment: [String: String], workingDirectory: String) throws -> SweepConfig {
         var config = SweepConfig(

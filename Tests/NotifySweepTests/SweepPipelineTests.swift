@@ -132,7 +132,7 @@ struct SweepPipelineTests {
     /// the finished ones to be written back.
     @Test func aMerchantWhoseWindowFilledClaimsAgainOnceHalfHasFinished() throws {
         var config = config
-        config.concurrency = 32
+        config.concurrency = 16
         config.destinationConcurrency = 2
         // Written back once 20 have finished (the test's clock stands still, so never by age).
         config.batchSize = 40
@@ -174,7 +174,7 @@ struct SweepPipelineTests {
     /// holds to finish.
     @Test func aDestinationCutToItsShareIsClaimedAgainAtOnce() throws {
         var config = config
-        config.concurrency = 32
+        config.concurrency = 16
         config.destinationConcurrency = 2
         config.batchSize = 40
         let receivers = try (0..<8).map { _ in try TestReceiver { _ in .respond(status: 204, body: "") } }

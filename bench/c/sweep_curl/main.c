@@ -11,8 +11,8 @@
  * the destinations' health, in two round trips with libpq's pipeline mode). Like the sweep it does
  * its database work beside the transfers, claims on one thread and write-backs on another, each
  * with its own connection (database.c), one claim and one write-back at a time, and wakes the
- * transfer loop's curl_multi_poll when one is done: it claims ahead while transfers run (at most 256
- * deliveries held until written back, 32 per destination and 128 per merchant until finished,
+ * transfer loop's curl_multi_poll when one is done: it claims ahead while transfers run (at most 512
+ * deliveries held until written back, 32 per destination and 256 per merchant until finished,
  * batches of 100; after a claim that filled a destination's or merchant's window, again once half
  * of that window is free) and hands over a write-back, when none is being written, once half a
  * batch has finished, nothing is in flight, or 10 ms have passed; what finishes during a
