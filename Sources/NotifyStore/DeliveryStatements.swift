@@ -25,8 +25,8 @@ enum DeliveryStatements {
     /// that destination may be due, and a next claim may take it.
     ///
     /// The chosen rows are updated through the row address (`ctid`) they were locked at, not found
-    /// again through the primary key: a locked row cannot move before this statement updates it,
-    /// and the key is checked as well.
+    /// again through the primary key (the key is checked as well). A row that another transaction
+    /// changed after this statement's snapshot is left as it is, for the next claim.
     ///
     /// A destination's due rows are asked for as a range of `deliveries_by_destination`'s
     /// (destination, due time) order, not as "this destination, due by $1, by due time": the
