@@ -37,8 +37,8 @@ struct SweepConfig {
 
     /// Deliveries of one merchant claimed at once: like a destination's window, its requests in
     /// flight and three rounds waiting. A backlogged merchant is claimed again once half of its
-    /// window is free, so half of it is what such a claim can take: at two rounds, half was one
-    /// round (64 by default), less than a batch, and every claim has a fixed cost of its own.
+    /// window is free, so half of it is what such a claim can take; by default that is more than a
+    /// batch (128), since every claim has a fixed cost of its own.
     var merchantWindow: Int { merchantConcurrency * 4 }
 
     /// Deliveries claimed at once in all: the requests in flight and three rounds waiting, as for
