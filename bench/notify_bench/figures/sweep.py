@@ -14,6 +14,11 @@ from ..config import SWEEP_MERCHANT, SWEEP_ONE_MERCHANT
 from ..context import Bench
 from ..statements import bind, claim_as_cte, statement_sql
 
+# The processes a sweep run's CPU is counted in, by their name in the report: PostgreSQL and the 204
+# receiver, beside the client that delivers (notify-sweep, or sweep_curl for the same work).
+RECEIVER_PARTS = {"postgres": "postgres", "receiver": "nginx-receiver"}
+SWEEP_PARTS = {"notify-sweep": "client", **RECEIVER_PARTS}
+
 
 def sweep_pgbench_script(b: Bench) -> Path:
     lease = "bench.uuid7(0, :lease)"
@@ -156,7 +161,6 @@ def figure_sweep(b: Bench, label: str) -> dict:
     n = b.cfg["sweep_deliveries"]
     script = sweep_pgbench_script(b)
     sweep, same, base, ratios, same_ratios, rss, sweep_cpu, same_cpu, base_cpu = ([] for _ in range(9))
-    receiver = {"postgres": "postgres", "receiver": "nginx-receiver"}
     for run in range(b.cfg["runs"]):
         seconds, peak_mib, sc = timed_sweep(b, f"{label} sweep run")
         reset_due(b)
@@ -167,8 +171,8 @@ def figure_sweep(b: Bench, label: str) -> dict:
         p, pc = b.meter.measure(lambda: pgbench_until_done(b, script))
         if p["left"]:
             raise BenchError(f"{label} pgbench run: {p['left']} deliveries still due after the run")
-        sweep_cpu.append(b.per_op(sc, n, {"notify-sweep": "client", **receiver}))
-        same_cpu.append(b.per_op(cc, n, {"sweep_curl": "client", **receiver}))
+        sweep_cpu.append(b.per_op(sc, n, SWEEP_PARTS))
+        same_cpu.append(b.per_op(cc, n, {"sweep_curl": "client", **RECEIVER_PARTS}))
         base_cpu.append(b.per_op(pc, n, {"postgres": "postgres", "pgbench": "client"}))
         per_s, same_per_s, base_per_s = n / seconds, n / c["seconds"], n / p["seconds"]
         sweep.append(per_s)
@@ -203,7 +207,7 @@ def figure_sweep_one_destination(b: Bench) -> dict:
     sweep, rss, cpu = [], [], []
     for run in range(b.cfg["runs"]):
         seconds, peak_mib, sc = timed_sweep(b, "sweep (one destination)", SWEEP_ONE_MERCHANT)
-        cpu.append(b.per_op(sc, n, {"notify-sweep": "client", "postgres": "postgres", "receiver": "nginx-receiver"}))
+        cpu.append(b.per_op(sc, n, SWEEP_PARTS))
         sweep.append(n / seconds)
         rss.append(peak_mib)
         log(f"sweep to one destination run {run + 1}: {n / seconds:.0f} deliveries/s   [load {loadavg()}]")
@@ -215,7 +219,6 @@ def compare_sweeps(b: Bench, other: Path) -> dict:
     runs on the same database (A B, B A, A B, ...): an A/B of two builds on which the machine's
     drift falls equally. Returns each side's deliveries/s and CPU per delivery."""
     n = b.cfg["sweep_deliveries"]
-    parts = {"notify-sweep": "client", "postgres": "postgres", "receiver": "nginx-receiver"}
     bins = {"A": b.bin, "B": other}
     rates: dict[str, list[float]] = {"A": [], "B": []}
     cpu: dict[str, list[dict]] = {"A": [], "B": []}
@@ -225,7 +228,7 @@ def compare_sweeps(b: Bench, other: Path) -> dict:
                 b.bin = bins[side]
                 seconds, _, sc = timed_sweep(b, f"sweep {side} run")
                 rates[side].append(n / seconds)
-                cpu[side].append(b.per_op(sc, n, parts))
+                cpu[side].append(b.per_op(sc, n, SWEEP_PARTS))
                 log(f"sweep {side} ({bins[side]}) run {run + 1}: {n / seconds:.0f} deliveries/s   [load {loadavg()}]")
     finally:
         b.bin = bins["A"]
