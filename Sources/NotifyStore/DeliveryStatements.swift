@@ -141,7 +141,10 @@ enum DeliveryStatements {
     /// order so two sweeps never wait for each other in a cycle; the attempts are grouped by outcome
     /// and bucket first, so the counters take a few rows, not three per attempt). The bucket names are
     /// `le_<ms>` of `MetricsStore.latencyBuckets` (a store test checks that they agree); the SQL is
-    /// plain text so that the benchmark can run the same statement.
+    /// plain text so that the benchmark can run the same statement. $25 and $26 are the lowest and
+    /// highest event id of the batch: `events` is partitioned by day of event id, and with the
+    /// bounds as parameters the executor opens only the days the batch has events of, not all of
+    /// them (a write-back opened every day partition and its index for a batch of one day).
     static let complete = Statement(
         "deliveries_complete",
         """
@@ -194,6 +197,7 @@ enum DeliveryStatements {
                 last_response_body = owned.response_body, automatic_attempts = owned.automatic_attempts
             FROM owned
             WHERE e.merchant = owned.merchant AND e.event_id = owned.event_id
+              AND e.event_id BETWEEN $25::uuid AND $26::uuid
             RETURNING e.event_id, e.status
         ),
         events_counted AS (

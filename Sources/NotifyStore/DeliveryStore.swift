@@ -186,8 +186,10 @@ public struct DeliveryStore {
     {
         let destinations = health.sorted { $0.key < $1.key }
         let time: (Double?) -> String? = { $0.map { Timestamp.rfc3339(unixMillis: Int64(($0 * 1000).rounded())) } }
+        // Event ids are lowercase canonical UUID text (as PostgreSQL writes them), which orders as the UUIDs do.
+        let eventIds = records.map(\.eventId)
         return [
-            SQLArray(records.map(\.merchant)), SQLArray(records.map(\.eventId)),
+            SQLArray(records.map(\.merchant)), SQLArray(eventIds),
             SQLArray(records.map(\.attemptId)), SQLArray(records.map(\.attemptedAt)),
             SQLArray(records.map { $0.statusCode.map(String.init) }), SQLArray(records.map(\.responseBody)),
             SQLArray(records.map(\.durationMs)), SQLArray(records.map(\.error)),
@@ -204,6 +206,7 @@ public struct DeliveryStore {
             SQLArray(destinations.map { Int($0.value.probeWaitSeconds) }),
             SQLArray(destinations.map { time($0.value.heldUntil) }),
             SQLArray(destinations.map { time($0.value.disabledAt) }),
+            eventIds.min() ?? "", eventIds.max() ?? "",
         ]
     }
 

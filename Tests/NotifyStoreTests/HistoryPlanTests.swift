@@ -140,7 +140,7 @@ extension StoreTests {
                 [
                     "{\(Self.merchant)}", "{\(eventId)}", "{\(token)}", "{\(stamp)}", "{204}", "{\"\"}", "{3}",
                     "{NULL}", "{automatic}", "{succeeded}", "{NULL}", "{1}", "{\(token)}",
-                    empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, empty,
+                    empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, eventId, eventId,
                 ])
             try expectIndexScans("stats_attempts_per_minute", [Self.merchant, stamp, 60])
             for name in ["metrics_events_by_status", "metrics_attempt_counts"] {
@@ -174,6 +174,33 @@ extension StoreTests {
             ).all.map { try $0.string("name") }.filter { text.contains(" \($0) ") }
             #expect(opened.isEmpty, "the order's page opens days outside its range: \(opened)\n\(text)")
             #expect(text.contains("events_p"), "the order's page opens no day at all:\n\(text)")
+        }
+
+        /// A write-back updates its batch's events through the days between the batch's lowest and
+        /// highest event id only: its plan opens no other day partition of `events`.
+        @Test func writeBackOpensOnlyTheDaysOfItsBatch() throws {
+            let eventId = try value(
+                "SELECT event_id::text AS v FROM events WHERE merchant = '\(Self.merchant)' ORDER BY event_id DESC LIMIT 1"
+            )
+            let day = try value("SELECT 'events_p' || to_char(history_day('\(eventId)'::uuid), 'YYYYMMDD') AS v")
+            let complete = try #require(StatementCatalog.all.first { $0.name == "deliveries_complete" })
+            let token = UUID().uuidString.lowercased()
+            let stamp = now.ISO8601Format()
+            let empty = "{}"
+            let text = try plan(
+                complete,
+                [
+                    "{\(Self.merchant)}", "{\(eventId)}", "{\(token)}", "{\(stamp)}", "{204}", "{\"\"}", "{3}",
+                    "{NULL}", "{automatic}", "{succeeded}", "{NULL}", "{1}", "{\(token)}",
+                    empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, eventId, eventId,
+                ])
+            let opened = try connection.query(
+                Statement(
+                    "events_days",
+                    "SELECT c.relname AS name FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass"
+                )
+            ).all.map { try $0.string("name") }.filter { text.contains(" \($0) ") }
+            #expect(opened == [day], "the write-back opens other days than its batch's \(day): \(opened)\n\(text)")
         }
 
         @Test func housekeepingKeepsTodayAndCreatesAhead() throws {

@@ -60,6 +60,7 @@ void write_batch(Delivery *batch) {
     /* The outcome arrays $1..$13. */
     Buf a[24] = {{0}};
     for (int i = 0; i < 24; i++) puts_(&a[i], "{");
+    const char *lowest = batch->event_id, *highest = batch->event_id;
     double now = now_seconds();
     char now_text[32];
     rfc3339(now, now_text);
@@ -85,6 +86,8 @@ void write_batch(Delivery *batch) {
         put_array_item(&a[10], NULL);
         put_array_item(&a[11], automatic);
         put_array_item(&a[12], d->lease);
+        if (strcmp(d->event_id, lowest) < 0) lowest = d->event_id;
+        if (strcmp(d->event_id, highest) > 0) highest = d->event_id;
     }
     /* The destinations' health ($14..$24): after a success, healthy with no failures, as the
      * sweep's DestinationHealth.record; other columns as locked. */
@@ -132,12 +135,15 @@ void write_batch(Delivery *batch) {
         put_array_item(&a[23], time_values[5]);
     }
     PQclear(locked);
-    const char *values[24];
+    /* The batch's lowest and highest event id ($25, $26). */
+    const char *values[26];
     for (int i = 0; i < 24; i++) {
         puts_(&a[i], "}");
         values[i] = a[i].data;
     }
-    preparing = send_prepared("deliveries_complete", complete_sql, 24, values, &complete_prepared);
+    values[24] = lowest;
+    values[25] = highest;
+    preparing = send_prepared("deliveries_complete", complete_sql, 26, values, &complete_prepared);
     if (!PQsendQueryParams(db, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) fail("COMMIT", NULL);
     sync_pipeline();
     PQclear(statement_result("deliveries_complete", preparing));

@@ -68,7 +68,10 @@ def sweep_pgbench_script(b: Bench) -> Path:
             raise BenchError(f"DeliveryStatements.complete has a column the bench does not know: {column}")
         aggregates.append(f"array_agg(({outcome[column]})::{element_type}) AS p{number}")
         values[int(number)] = f":p{number}"
-    # The destinations' health ($14 on): no change in the baseline.
+    # The batch's lowest and highest event id ($25, $26).
+    aggregates += ["min(event_id::text) AS p25", "max(event_id::text) AS p26"]
+    values |= {25: ":p25", 26: ":p26"}
+    # The destinations' health ($14..$24): no change in the baseline.
     for number in re.findall(r"\$(\d+)", complete_sql):
         values.setdefault(int(number), lease if int(number) < 14 else "'{}'")
     complete = bind(complete_sql, values)
