@@ -143,8 +143,8 @@ enum DeliveryStatements {
     /// `le_<ms>` of `MetricsStore.latencyBuckets` (a store test checks that they agree); the SQL is
     /// plain text so that the benchmark can run the same statement. $25 and $26 are the lowest and
     /// highest event id of the batch: `events` is partitioned by day of event id, and with the
-    /// bounds as parameters the executor opens only the days the batch has events of, not all of
-    /// them (a write-back opened every day partition and its index for a batch of one day).
+    /// bounds as parameters the executor opens only the days the batch has events of; without them
+    /// it opens every day partition and its index, however few days the batch spans.
     static let complete = Statement(
         "deliveries_complete",
         """
