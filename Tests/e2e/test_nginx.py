@@ -1,5 +1,6 @@
 """nginx in front of the workers: its own errors are problem+json, no workers is a 503 problem, and
-the rate limit (a burst's eleventh request is a 429; the settings are checked when rendering).
+the rate limit (a burst's eleventh request is a 429, requests with another merchant's id and a wrong
+token do not count against that merchant; the settings are checked when rendering).
 The production config has test_nginx_production.py."""
 
 from __future__ import annotations
@@ -113,6 +114,18 @@ def test_eleventh_request_of_a_burst_is_429_and_other_merchants_are_unaffected(
     assert requests.get(path, headers=second.auth_headers(), timeout=TIMEOUT).status_code == 200
     for _ in range(12):
         assert requests.get(rate_limited + "/healthz", timeout=TIMEOUT).status_code == 200
+
+
+def test_requests_with_a_wrong_token_do_not_use_up_a_merchants_limit(rate_limited: str, merchant_factory) -> None:
+    victim = merchant_factory()
+    path = rate_limited + "/api/v0/checkout/notifications/events"
+    forged = victim.auth_headers(token="ntf_" + "x" * 43)
+    statuses = [requests.get(path, headers=forged, timeout=TIMEOUT).status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429], statuses
+    # The forged requests filled a bucket of their own: the merchant's burst is whole.
+    statuses = [requests.get(path, headers=victim.auth_headers(), timeout=TIMEOUT).status_code for _ in range(10)]
+    assert statuses == [200] * 10, statuses
+    assert requests.get(path, headers=victim.auth_headers(), timeout=TIMEOUT).status_code == 429
 
 
 def test_rate_limit_settings_are_checked_when_rendering() -> None:
