@@ -16,3 +16,12 @@ CREATE OR REPLACE FUNCTION bench.order_id(n bigint) RETURNS uuid
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT bench.uuid7(1700000000000 + n, 1099511627776 + n)
 $$;
+
+-- Figure 1's one-lookup line: the API's answer to the figure's read kept rendered per order, read by
+-- bench/c/static_fcgi in lookup mode with bench/lookup_page.sql.
+CREATE TABLE IF NOT EXISTS bench.rendered_pages (
+    merchant text NOT NULL,
+    order_id uuid NOT NULL,
+    body text NOT NULL,
+    PRIMARY KEY (merchant, order_id)
+);

@@ -1,4 +1,4 @@
-/* static_fcgi: the ceiling of scripts/bench figure 1 (issue 16).
+/* static_fcgi: the ceiling of scripts/bench figure 1 (issue 16), and its one-lookup line.
  *
  * A C libfcgi worker with the same process model as notify-fcgi and bench/hello_fcgi.c (a master
  * opens the unix socket with FCGX_OpenSocket and a backlog of 4096, pre-forks N workers that each
@@ -13,11 +13,21 @@
  * changed (another size or modification time), so the bench can start the worker before it has
  * the answer; until the file exists the answer is 503.
  *
- *   cc -O2 -o static_fcgi bench/c/static_fcgi.c -lfcgi
- *   static_fcgi SOCKET_PATH WORKERS BODY_FILE
+ * With LOOKUP_SQL_FILE (and NOTIFY_DATABASE_URL) the answer comes from PostgreSQL instead, one
+ * statement per request on a connection each worker keeps: the statement of the file, prepared
+ * once, with $1 the SHA-256 (hex) of the bearer token, $2 X-Merchant and $3 the orderId of the
+ * query, returns the body (one row, one text column) only when the token is the merchant's and
+ * not revoked; no row is a 401. That is the least a worker can do that keeps its state in the
+ * database and refuses a revoked token at once: the answer kept rendered, read with the token
+ * check in one round trip (bench/lookup_page.sql), what figure 1 reports as its one-lookup line.
+ *
+ *   cc -O2 -I"$(pg_config --includedir)" -o static_fcgi bench/c/static_fcgi.c -lfcgi -lpq -lcrypto
+ *   static_fcgi SOCKET_PATH WORKERS BODY_FILE [LOOKUP_SQL_FILE]
  */
 #include <errno.h>
 #include <fcgiapp.h>
+#include <libpq-fe.h>
+#include <openssl/sha.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +82,61 @@ static int load_body(void) {
     return 1;
 }
 
+static char *lookup_sql;
+static PGconn *db;
+static int prepared;
+
+/* The text of a file, or NULL. */
+static char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    int c;
+    while (out && (c = fgetc(f)) != EOF) fputc(c, out);
+    fclose(f);
+    if (out) fclose(out);
+    return text;
+}
+
+/* The worker's connection with the lookup statement prepared; 0 when the database cannot be had. */
+static int lookup_ready(void) {
+    if (db && PQstatus(db) == CONNECTION_OK && prepared) return 1;
+    if (db) PQfinish(db);
+    prepared = 0;
+    db = PQconnectdb(getenv("NOTIFY_DATABASE_URL") ? getenv("NOTIFY_DATABASE_URL") : "");
+    if (PQstatus(db) != CONNECTION_OK) {
+        fprintf(stderr, "static_fcgi: %s", PQerrorMessage(db));
+        return 0;
+    }
+    PGresult *statement = PQprepare(db, "lookup", lookup_sql, 3, NULL);
+    prepared = PQresultStatus(statement) == PGRES_COMMAND_OK;
+    if (!prepared) fprintf(stderr, "static_fcgi: %s", PQerrorMessage(db));
+    PQclear(statement);
+    return prepared;
+}
+
+/* The lookup's result for the request (the caller clears it): no rows without credentials, NULL
+ * when the database cannot be had. */
+static PGresult *lookup(FCGX_Request *request) {
+    const char *auth = FCGX_GetParam("HTTP_AUTHORIZATION", request->envp);
+    const char *merchant = FCGX_GetParam("HTTP_X_MERCHANT", request->envp);
+    const char *query = FCGX_GetParam("QUERY_STRING", request->envp);
+    const char *order = query ? strstr(query, "orderId=") : NULL;
+    if (!auth || strncmp(auth, "Bearer ", 7) != 0 || !merchant || !order)
+        return PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+    if (!lookup_ready()) return NULL;
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)auth + 7, strlen(auth + 7), digest);
+    char hash[2 * SHA256_DIGEST_LENGTH + 1];
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(hash + 2 * i, 3, "%02x", digest[i]);
+    char order_id[37];
+    snprintf(order_id, sizeof order_id, "%.36s", order + strlen("orderId="));
+    const char *values[3] = {hash, merchant, order_id};
+    return PQexecPrepared(db, "lookup", 3, values, NULL, NULL, 0);
+}
+
 static void serve(FCGX_Request *request) {
     char buffer[4096];
     while (FCGX_GetStr(buffer, sizeof buffer, request->in) > 0) {
@@ -79,15 +144,31 @@ static void serve(FCGX_Request *request) {
     const char *request_id = FCGX_GetParam("REQUEST_ID", request->envp);
     if (!request_id || !*request_id) request_id = FCGX_GetParam("HTTP_X_REQUEST_ID", request->envp);
     char head[512];
-    int ok = load_body();
-    int n = snprintf(head, sizeof head, "Status: %s\r\nContent-Type: application/json\r\n",
-                     ok ? "200 OK" : "503 Service Unavailable");
+    const char *answer = "", *status = "503 Service Unavailable";
+    size_t answer_len = 0;
+    PGresult *found = NULL;
+    if (lookup_sql) {
+        found = lookup(request);
+        if (PQresultStatus(found) == PGRES_TUPLES_OK && PQntuples(found) == 1) {
+            answer = PQgetvalue(found, 0, 0);
+            answer_len = (size_t)PQgetlength(found, 0, 0);
+            status = "200 OK";
+        } else if (found) {
+            status = "401 Unauthorized";
+        }
+    } else if (load_body()) {
+        answer = body;
+        answer_len = body_len;
+        status = "200 OK";
+    }
+    int n = snprintf(head, sizeof head, "Status: %s\r\nContent-Type: application/json\r\n", status);
     if (request_id && *request_id && n < (int)sizeof head)
         n += snprintf(head + n, sizeof head - (size_t)n, "X-Request-Id: %.200s\r\n", request_id);
     if (n < (int)sizeof head)
-        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n\r\n", ok ? body_len : 0);
+        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n\r\n", answer_len);
     FCGX_PutStr(head, n, request->out);
-    if (ok) FCGX_PutStr(body, (int)body_len, request->out);
+    FCGX_PutStr(answer, (int)answer_len, request->out);
+    PQclear(found);
 }
 
 static int worker(int listen_fd) {
@@ -110,12 +191,16 @@ static int worker(int listen_fd) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: %s SOCKET_PATH WORKERS BODY_FILE\n", argv[0]);
+        fprintf(stderr, "usage: %s SOCKET_PATH WORKERS BODY_FILE [LOOKUP_SQL_FILE]\n", argv[0]);
         return 2;
     }
     const char *path = argv[1];
     int count = atoi(argv[2]);
     body_path = argv[3];
+    if (argc > 4 && !(lookup_sql = read_text(argv[4]))) {
+        fprintf(stderr, "cannot read %s\n", argv[4]);
+        return 2;
+    }
     if (count < 1 || count > MAX_WORKERS) {
         fprintf(stderr, "WORKERS must be 1..%d\n", MAX_WORKERS);
         return 2;
@@ -142,7 +227,7 @@ int main(int argc, char **argv) {
         if (pid == 0) _exit(worker(fd));
         pids[i] = pid;
     }
-    fprintf(stderr, "static_fcgi: %d workers on %s serving %s\n", count, path, body_path);
+    fprintf(stderr, "static_fcgi: %d workers on %s serving %s\n", count, path, lookup_sql ? argv[4] : body_path);
     while (!stop_requested) {
         int status;
         pid_t pid = wait(&status);

@@ -53,6 +53,8 @@ class Bench:
         # Figure 1's ceiling: bench/c/static_fcgi writes the bytes of `static_body` (the API's answer).
         self.static_url = loopback(env("BENCH_STATIC_URL"))
         self.static_body = Path(env("BENCH_STATIC_BODY"))
+        # Its one-lookup line: static_fcgi reading that answer from bench.rendered_pages.
+        self.lookup_url = loopback(env("BENCH_LOOKUP_URL"))
         # The same API over an empty database (workers of their own): figure 7's /metrics baseline.
         self.empty_url = loopback(env("BENCH_EMPTY_URL"))
         self.receiver_url = loopback(env("BENCH_RECEIVER_URL"))
@@ -79,6 +81,7 @@ class Bench:
             "nginx-hello",
             "nginx-events",
             "nginx-static",
+            "nginx-lookup",
             "nginx-empty",
             "nginx-receiver",
             "notify-fcgi",
@@ -86,6 +89,7 @@ class Bench:
             "hello_fcgi",
             "events_fcgi",
             "static_fcgi",
+            "lookup_fcgi",
         ):
             roots[name] = int((self.tmp / "pids" / f"{name}.pid").read_text().split()[0])
         roots["postgres"] = int((self.tmp / "pg" / "data" / "postmaster.pid").read_text().split()[0])

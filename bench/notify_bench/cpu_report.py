@@ -28,6 +28,13 @@ def cpu_lines(r: dict) -> tuple[list[str], dict]:
             r["read"]["hello_cpu_us"],
             "api_read_ceiling",
         ),
+        (
+            "1 one lookup, per request",
+            r["read"]["one_lookup_cpu_us"],
+            "hello world",
+            r["read"]["hello_cpu_us"],
+            "api_read_one_lookup",
+        ),
         ("2 API write, per change", r["write"]["api_cpu_us"], "pgbench", r["write"]["pgbench_cpu_us"], "api_write"),
         ("3 sweep, per delivery", r["sweep"]["sweep_cpu_us"], "pgbench", r["sweep"]["pgbench_cpu_us"], "sweep"),
         (

@@ -2,7 +2,10 @@
 beside bench/c/events_fcgi, a C worker doing the same work (the same token and page statements,
 a byte-identical response), each behind the same nginx config. Figure 1 also measures its ceiling:
 bench/c/static_fcgi writing the API's answer with no database, so what nginx and wrk alone cost for
-an answer of that size (`api_read_ceiling_ratio`, the highest `api_read_ratio` this stack can show)."""
+an answer of that size (`api_read_ceiling_ratio`, the highest `api_read_ratio` this stack can show),
+and its one-lookup line: static_fcgi reading that answer kept rendered in PostgreSQL, with the token
+check, in one statement (`api_read_one_lookup_ratio`, the highest ratio of a worker that keeps its
+state in the database and refuses a revoked token at once)."""
 
 from __future__ import annotations
 
@@ -43,13 +46,30 @@ def check_same_response(b: Bench, path: str, url: str, name: str) -> bytes:
     return api[2]
 
 
-def serve_ceiling(b: Bench, path: str) -> None:
-    """Has static_fcgi serve the API's answer to `path` (written whole, then renamed into place)."""
+def serve_ceiling(b: Bench, path: str, order_id: str) -> None:
+    """Has static_fcgi serve the API's answer to `path` (written whole, then renamed into place), and
+    its lookup mode read it from bench.rendered_pages (the order's row)."""
     body = raw_get(b.api_url, path, b.token)[2]
     partial = b.static_body.with_suffix(".part")
     partial.write_bytes(body)
     os.replace(partial, b.static_body)
     check_same_response(b, path, b.static_url, "static_fcgi")
+    b.db.psql(
+        "INSERT INTO bench.rendered_pages (merchant, order_id, body) VALUES (:'merchant', :'order', :'body') "
+        "ON CONFLICT (merchant, order_id) DO UPDATE SET body = excluded.body",
+        merchant=MERCHANT,
+        order=order_id,
+        body=body.decode(),
+    )
+    check_same_response(b, path, b.lookup_url, "static_fcgi (lookup)")
+
+
+# Figure 1's lines beside the API that no worker can beat (label, result key, URL attribute, the
+# processes of its CPU time).
+CEILINGS = (
+    ("ceiling (static_fcgi)", "ceiling", "static_url", {"nginx": "nginx-static", "static_fcgi": "static_fcgi"}),
+    ("one lookup (static_fcgi)", "one_lookup", "lookup_url", {"nginx": "nginx-lookup", "static_fcgi": "lookup_fcgi"}),
+)
 
 
 def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
@@ -60,28 +80,25 @@ def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
         raise BenchError(f"the read order should have 10 events: {page['pagination']}")
     size = len(check_same_response(b, path, b.events_url, "events_fcgi"))
     log(f"{label}: events_fcgi answers byte for byte as the API ({size:,} bytes)")
+    ceilings = CEILINGS if ceiling else ()
     if ceiling:
-        serve_ceiling(b, path)
+        serve_ceiling(b, path, b.template_order)
     args = ("get", MERCHANT, b.token, path)
     seconds, warmup = b.cfg["wrk_seconds"], b.cfg["warmup_seconds"]
     if warmup:
-        for url in (b.hello_url, b.events_url, b.api_url) + ((b.static_url,) if ceiling else ()):
+        for url in (b.hello_url, b.events_url, b.api_url) + tuple(getattr(b, c[2]) for c in ceilings):
             b.wrk(url, warmup, *args)
     api, hello, same, ratios, same_ratios = [], [], [], [], []
     api_cpu, hello_cpu, same_cpu = [], [], []
-    top, top_ratios, top_cpu = [], [], []
+    tops: dict[str, dict[str, list]] = {key: {"rps": [], "ratio": [], "cpu": []} for _, key, _, _ in ceilings}
     for run in range(b.cfg["runs"]):
-        if ceiling:
-            c, cc = b.meter.measure(lambda: b.wrk(b.static_url, seconds, *args))
+        top_runs = {}
+        for name, key, url, parts in ceilings:
+            c, cc = b.meter.measure(lambda url=url: b.wrk(getattr(b, url), seconds, *args))
             if c["errors"]:
-                raise BenchError(f"{label}: ceiling (static_fcgi) run had errors: {c}")
-            top_cpu.append(
-                b.per_op(
-                    cc,
-                    c["requests"],
-                    {"nginx": "nginx-static", "static_fcgi": "static_fcgi", "postgres": "postgres", "wrk": "client"},
-                )
-            )
+                raise BenchError(f"{label}: {name} run had errors: {c}")
+            tops[key]["cpu"].append(b.per_op(cc, c["requests"], parts | {"postgres": "postgres", "wrk": "client"}))
+            top_runs[name] = c
         h, hc = b.meter.measure(lambda: b.wrk(b.hello_url, seconds, *args))
         e, ec = b.meter.measure(lambda: b.wrk(b.events_url, seconds, *args))
         a, ac = b.meter.measure(lambda: b.wrk(b.api_url, seconds, *args))
@@ -109,9 +126,9 @@ def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
         for name, r in (("hello world", h), ("same-work C", e), ("API", a)):
             if r["errors"]:
                 raise BenchError(f"{label}: {name} run had errors: {r}")
-        if ceiling:
-            top.append(c["rps"])
-            top_ratios.append(c["rps"] / h["rps"])
+        for name, key, _, _ in ceilings:
+            tops[key]["rps"].append(top_runs[name]["rps"])
+            tops[key]["ratio"].append(top_runs[name]["rps"] / h["rps"])
         api.append(a["rps"])
         hello.append(h["rps"])
         same.append(e["rps"])
@@ -121,7 +138,10 @@ def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
             f"{label} run {run + 1}: API {a['rps']:.0f} req/s (p99 {a['latency_p99_us'] / 1000:.1f} ms), "
             f"hello world {h['rps']:.0f} req/s, ratio {ratios[-1]:.3f}; same-work C {e['rps']:.0f} req/s, "
             f"ratio {same_ratios[-1]:.3f}"
-            + (f"; ceiling (static_fcgi) {top[-1]:.0f} req/s, ratio {top_ratios[-1]:.3f}" if ceiling else "")
+            + "".join(
+                f"; {name} {tops[key]['rps'][-1]:.0f} req/s, ratio {tops[key]['ratio'][-1]:.3f}"
+                for name, key, _, _ in ceilings
+            )
             + f"   [load {loadavg()}]"
         )
     result = {
@@ -134,8 +154,8 @@ def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
         "hello_cpu_us": median_parts(hello_cpu),
         "same_work_cpu_us": median_parts(same_cpu),
     }
-    if ceiling:
-        result["ceiling"] = median_min_max(top)
-        result["ceiling_ratio"] = median_min_max(top_ratios)
-        result["ceiling_cpu_us"] = median_parts(top_cpu)
+    for _, key, _, _ in ceilings:
+        result[key] = median_min_max(tops[key]["rps"])
+        result[f"{key}_ratio"] = median_min_max(tops[key]["ratio"])
+        result[f"{key}_cpu_us"] = median_parts(tops[key]["cpu"])
     return result
