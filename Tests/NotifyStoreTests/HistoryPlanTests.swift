@@ -95,6 +95,16 @@ extension StoreTests {
             #expect(sequential.isEmpty, "\(name) scans history sequentially:\n\(sequential.joined(separator: "\n"))")
         }
 
+        /// The write-back of one event's 204 (`deliveries_complete`): its outcome arrays, no
+        /// destination health, and the event as the batch's lowest and highest id.
+        func completeParameters(eventId: String, lease: String, at stamp: String) -> [any SQLParameter] {
+            let outcome: [any SQLParameter] = [
+                "{\(Self.merchant)}", "{\(eventId)}", "{\(lease)}", "{\(stamp)}", "{204}", "{\"\"}", "{3}",
+                "{NULL}", "{automatic}", "{succeeded}", "{NULL}", "{1}", "{\(lease)}",
+            ]
+            return outcome + Array(repeating: "{}", count: 11) + [eventId, eventId]
+        }
+
         func value(_ sql: String) throws -> String {
             try #require(try connection.query(Statement("value_\(abs(sql.hashValue))", sql)).first).string("v")
         }
@@ -134,14 +144,7 @@ extension StoreTests {
                 ])
             try expectIndexScans(
                 "deliveries_claim", [stamp, 100, later, token, "{}", "{}", "{}", "{}", 32, 128])
-            let empty = "{}"
-            try expectIndexScans(
-                "deliveries_complete",
-                [
-                    "{\(Self.merchant)}", "{\(eventId)}", "{\(token)}", "{\(stamp)}", "{204}", "{\"\"}", "{3}",
-                    "{NULL}", "{automatic}", "{succeeded}", "{NULL}", "{1}", "{\(token)}",
-                    empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, eventId, eventId,
-                ])
+            try expectIndexScans("deliveries_complete", completeParameters(eventId: eventId, lease: token, at: stamp))
             try expectIndexScans("stats_attempts_per_minute", [Self.merchant, stamp, 60])
             for name in ["metrics_events_by_status", "metrics_attempt_counts"] {
                 try expectIndexScans(name, [])
@@ -184,16 +187,9 @@ extension StoreTests {
             )
             let day = try value("SELECT 'events_p' || to_char(history_day('\(eventId)'::uuid), 'YYYYMMDD') AS v")
             let complete = try #require(StatementCatalog.all.first { $0.name == "deliveries_complete" })
-            let token = UUID().uuidString.lowercased()
-            let stamp = now.ISO8601Format()
-            let empty = "{}"
             let text = try plan(
                 complete,
-                [
-                    "{\(Self.merchant)}", "{\(eventId)}", "{\(token)}", "{\(stamp)}", "{204}", "{\"\"}", "{3}",
-                    "{NULL}", "{automatic}", "{succeeded}", "{NULL}", "{1}", "{\(token)}",
-                    empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, empty, eventId, eventId,
-                ])
+                completeParameters(eventId: eventId, lease: UUID().uuidString.lowercased(), at: now.ISO8601Format()))
             let opened = try connection.query(
                 Statement(
                     "events_days",
