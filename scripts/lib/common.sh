@@ -181,11 +181,17 @@ notify_stop_pidfile() {
 # notify_wait_healthy URL TIMEOUT_S PIDFILE... : waits until GET URL answers 200; fails early
 # (and says which) if a recorded process dies meanwhile.
 notify_wait_healthy() {
-    local url=$1 timeout=$2
-    shift 2
+    notify_wait_status "$1" 200 "${@:2}"
+}
+
+# notify_wait_status URL STATUS TIMEOUT_S PIDFILE... : the same for another status (a service
+# that is up but answers a request without credentials, or before it has its data, with STATUS).
+notify_wait_status() {
+    local url=$1 status=$2 timeout=$3
+    shift 3
     local deadline=$((SECONDS + timeout)) pf pid
     while ((SECONDS < deadline)); do
-        if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null || true)" == 200 ]]; then
+        if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null || true)" == "$status" ]]; then
             return 0
         fi
         for pf in "$@"; do
@@ -197,7 +203,7 @@ notify_wait_healthy() {
         done
         sleep 0.2
     done
-    notify_log "$url did not answer 200 within ${timeout}s"
+    notify_log "$url did not answer $status within ${timeout}s"
     return 1
 }
 
