@@ -24,6 +24,9 @@ struct APILimits: Sendable {
     var secretGraceSeconds: Double = 86_400
     /// Schema pattern matching steps one order change may spend (`NOTIFY_SCHEMA_MATCH_STEPS`).
     var schemaMatchSteps = MatchBudget.defaultSteps
+    /// One order's events pages are kept rendered and served again while current
+    /// (`NOTIFY_KEEP_EVENT_PAGES`, 1 by default; 0 renders every read).
+    var keepEventPages = true
 
     static func fromEnvironment(_ environment: [String: String]) throws -> APILimits {
         var limits = APILimits()
@@ -32,6 +35,12 @@ struct APILimits: Sendable {
                 throw StartupError("NOTIFY_REQUIRE_HTTPS must be 0 or 1, not '\(text)'")
             }
             limits.requireHTTPS = text == "1"
+        }
+        if let text = environment["NOTIFY_KEEP_EVENT_PAGES"], !text.isEmpty {
+            guard text == "0" || text == "1" else {
+                throw StartupError("NOTIFY_KEEP_EVENT_PAGES must be 0 or 1, not '\(text)'")
+            }
+            limits.keepEventPages = text == "1"
         }
         func number(_ name: String, _ range: ClosedRange<Int>, _ value: inout Int) throws {
             guard let text = environment[name], !text.isEmpty else { return }

@@ -29,6 +29,7 @@ struct HousekeepingCommand: ParsableCommand {
             "keptPending": .number(Double(report.kept)), "removedRetained": .number(Double(report.removed)),
             "createdDays": .number(Double(report.created)),
             "expiredQuotaWindows": .number(Double(report.expiredQuotas)),
+            "forgottenPages": .number(Double(report.forgottenPages)),
             "retentionDays": .number(Double(retention.retentionDays)),
             "partitions": .array(partitions.map { .string($0) }),
         ])

@@ -97,6 +97,8 @@ enum EventStatements {
         let (conditions, next) = whereClause(mask)
         let range = mask & orderBit != 0 ? (from: "$\(next + 2)::uuid", to: "$\(next + 3)::uuid") : nil
         let check = next + (range == nil ? 2 : 4)
+        // One order's page also reads what it would be kept at (see `KeptPageStatements`).
+        let keptAt = range == nil ? "" : ", " + KeptPageStatements.versionColumns(order: "$2")
         return """
             WITH auth AS (
                 SELECT t.merchant, t.revoked_at IS NOT NULL AS revoked, f.hits AS failures
@@ -119,7 +121,7 @@ enum EventStatements {
                    \(renderedHead(attemptsWhere: range.map {
                        "attempts.event_id >= \($0.from) AND attempts.event_id <= \($0.to)"
                    })) AS head,
-                   page.request_url, \(renderedTail) AS tail, page.total
+                   page.request_url, \(renderedTail) AS tail, page.total\(keptAt)
             FROM auth LEFT JOIN page ON true
             ORDER BY page.event_id DESC
             """

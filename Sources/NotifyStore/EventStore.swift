@@ -30,6 +30,9 @@ public struct TokenCheck: Sendable {
         self.window = window
         self.maxFailures = maxFailures
     }
+
+    /// The four parameters a statement checking the token takes, in their order.
+    var parameters: [any SQLParameter] { [tokenHash, failureBucket, window, maxFailures] }
 }
 
 /// A page of events already rendered as JSON: `data` is the array's text (UTF-8), `size` the
@@ -45,7 +48,7 @@ public struct RenderedPage: Sendable {
 /// statement (events, their attempts and the total), so an event's `attemptCount` always agrees
 /// with its `attempts`.
 public struct EventStore {
-    private let connection: Connection
+    let connection: Connection
 
     public init(connection: Connection) {
         self.connection = connection
@@ -57,9 +60,28 @@ public struct EventStore {
     /// client is under its failure quota. `owner` and `failures` are returned for the caller to
     /// answer a refused token as it answers one checked on its own; `page` is `nil` when refused.
     /// `nowMillis`, the time of the read, bounds the ids of an order's events (`OrderEventBound`).
+    /// With `keep`, one order's page is served from the pages kept rendered while it is current, and
+    /// kept once rendered (see `keptPage`).
     public func page(
-        merchant: String, filter: EventFilter, offset: Int, limit: Int, credentials: TokenCheck, nowMillis: UInt64
+        merchant: String, filter: EventFilter, offset: Int, limit: Int, credentials: TokenCheck, nowMillis: UInt64,
+        keep: Bool = false
     ) throws -> (owner: MerchantStore.TokenOwner?, failures: Int, page: RenderedPage?) {
+        if keep, let orderId = filter.orderId {
+            return try keptPage(
+                merchant: merchant, orderId: orderId, filter: filter, offset: offset, limit: limit,
+                credentials: credentials, nowMillis: nowMillis)
+        }
+        return try render(
+            merchant: merchant, filter: filter, offset: offset, limit: limit, credentials: credentials,
+            nowMillis: nowMillis
+        ).verdict
+    }
+
+    /// The page rendered by PostgreSQL, as `page` answers it, with (for one order's page) the order's
+    /// version and the history's epoch read in the same snapshot.
+    func render(
+        merchant: String, filter: EventFilter, offset: Int, limit: Int, credentials: TokenCheck, nowMillis: UInt64
+    ) throws -> (verdict: (owner: MerchantStore.TokenOwner?, failures: Int, page: RenderedPage?), kept: KeptAt?) {
         var scopePointer: String?
         var scopeKey: String?
         switch filter.scope.map(ScopeQuery.init) {
@@ -86,19 +108,12 @@ public struct EventStore {
                 ]
             } ?? []
         let rows = try connection.query(
-            EventStatements.page(filters: mask),
-            parameters + [limit, offset] + bound + [
-                credentials.tokenHash, credentials.failureBucket, credentials.window, credentials.maxFailures,
-            ])
+            EventStatements.page(filters: mask), parameters + [limit, offset] + bound + credentials.parameters)
         guard let first = rows.first else {
             throw StoreError(kind: .failed, message: "no credentials row", statement: rows.statement)
         }
-        let failures = try first.optionalInt("failures") ?? 0
-        guard let owner = try first.optionalString("token_merchant") else { return (nil, failures, nil) }
-        let tokenOwner = MerchantStore.TokenOwner(merchant: owner, revoked: try first.bool("revoked"))
-        guard owner == merchant, !tokenOwner.revoked, failures < credentials.maxFailures else {
-            return (tokenOwner, failures, nil)
-        }
+        let (owner, failures, accepted) = try Self.verdict(first, merchant: merchant, credentials: credentials)
+        guard accepted else { return ((owner, failures, nil), nil) }
         var page = RenderedPage()
         page.data.reserveCapacity(rows.count * 1024 + 2)
         page.data.append(UInt8(ascii: "["))
@@ -112,11 +127,28 @@ public struct EventStore {
             page.total = total
         }
         page.data.append(UInt8(ascii: "]"))
+        var kept: KeptAt?
+        if filter.orderId != nil, let version = try first.optionalInt("kept_version") {
+            kept = KeptAt(version: version, epoch: try first.int("kept_epoch"))
+        }
         if page.size == 0 && offset > 0 {
             page.total =
                 try connection.query(EventStatements.count(filters: mask), parameters + bound).first?.int("total") ?? 0
+            kept = nil  // the total comes from another snapshot
         }
-        return (tokenOwner, failures, page)
+        return ((owner, failures, page), kept)
+    }
+
+    /// Whose token a page statement's first row says it is, how many failed authentications its
+    /// client has, and whether the page may be read: the token is `merchant`'s, live, and the
+    /// client under its quota.
+    static func verdict(_ row: Row, merchant: String, credentials: TokenCheck) throws
+        -> (owner: MerchantStore.TokenOwner?, failures: Int, accepted: Bool)
+    {
+        let failures = try row.optionalInt("failures") ?? 0
+        guard let owner = try row.optionalString("token_merchant") else { return (nil, failures, false) }
+        let tokenOwner = MerchantStore.TokenOwner(merchant: owner, revoked: try row.bool("revoked"))
+        return (tokenOwner, failures, owner == merchant && !tokenOwner.revoked && failures < credentials.maxFailures)
     }
 
     /// One event with a page of its attempts (oldest first), `nil` when the merchant has no such event.

@@ -52,6 +52,9 @@ public struct HistoryStore {
         public var created = 0
         /// Quota windows (rate_limits rows) forgotten.
         public var expiredQuotas = 0
+        /// Kept event pages forgotten: all of them when events were dropped or moved, else the
+        /// ones kept more than an hour ago.
+        public var forgottenPages = 0
     }
 
     private let connection: Connection
@@ -78,6 +81,9 @@ public struct HistoryStore {
                 try connection.query(HistoryStatements.create, [now, retention.aheadDays]).first?.int("created") ?? 0
             report.expiredQuotas =
                 try connection.query(HistoryStatements.expireQuotas, [now]).first?.int("expired") ?? 0
+            let historyChanged = report.dropped + report.kept + report.removed > 0
+            report.forgottenPages =
+                try connection.query(KeptPageStatements.forget, [now, historyChanged]).first?.int("forgotten") ?? 0
             return report
         }
     }

@@ -7,6 +7,7 @@ public enum StatementCatalog {
         ConnectionStatements.all + MigrationStatements.all + MerchantStatements.all + OrderStatements.all
             + ConfigurationStatements.all + DeliveryStatements.all + EventStatements.all + DestinationStatements.all
             + MetricsStatements.all + StatsStatements.all + RateLimitStatements.all + HistoryStatements.all
+            + KeptPageStatements.all
     }
 
     /// The statement called `name` (its prepared-statement name, e.g. `deliveries_claim`).

@@ -31,7 +31,9 @@ final class Housekeeper {
         do {
             let report = try HistoryStore(connection: connection).housekeeping(
                 now: now.rfc3339, retention: retention)
-            guard report.ran, report.dropped + report.created + report.removed + report.expiredQuotas > 0 else {
+            guard report.ran,
+                report.dropped + report.created + report.removed + report.expiredQuotas + report.forgottenPages > 0
+            else {
                 return
             }
             logger.info(
@@ -42,6 +44,7 @@ final class Housekeeper {
                     "removed_retained": .stringConvertible(report.removed),
                     "created_days": .stringConvertible(report.created),
                     "expired_quota_windows": .stringConvertible(report.expiredQuotas),
+                    "forgotten_pages": .stringConvertible(report.forgottenPages),
                 ])
         } catch {
             logger.error("history housekeeping failed", metadata: ["error": "\(error)"])

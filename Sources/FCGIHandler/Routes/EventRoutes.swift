@@ -53,7 +53,7 @@ enum EventRoutes {
         let store = EventStore(connection: try context.database.connection())
         let (owner, failures, page) = try store.page(
             merchant: context.merchant, filter: filter, offset: paging.offset, limit: paging.limit,
-            credentials: credentials, nowMillis: Identifiers.liveUnixMillis)
+            credentials: credentials, nowMillis: Identifiers.liveUnixMillis, keep: context.limits.keepEventPages)
         try context.verifyToken(owner: owner, failures: failures)
         guard let page else { throw APIError.internalError }
         return paging.response(page)
