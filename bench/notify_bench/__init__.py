@@ -4,6 +4,7 @@ and the 204 receiver nginx, and passes their addresses in the environment:
 
   BENCH_API_URL       nginx in front of notify-fcgi (nginx/notify-dev.conf.template)
   BENCH_HELLO_URL     nginx in front of hello_fcgi (the same template)
+  BENCH_RENDER_URL    nginx in front of notify-fcgi with NOTIFY_KEEP_EVENT_PAGES=0 (renders every read)
   BENCH_RECEIVER_URL  nginx answering 204 at /hook (bench/nginx-receiver.conf.template)
   BENCH_BIN           folder of notify-fcgi, notify-sweep, notifyctl
   BENCH_PGBIN         folder of psql and pgbench

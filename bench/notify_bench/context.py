@@ -50,6 +50,8 @@ class Bench:
         self.api_url = loopback(env("BENCH_API_URL"))
         self.hello_url = loopback(env("BENCH_HELLO_URL"))
         self.events_url = loopback(env("BENCH_EVENTS_URL"))
+        # The same API rendering every read (NOTIFY_KEEP_EVENT_PAGES=0): the work events_fcgi does.
+        self.render_url = loopback(env("BENCH_RENDER_URL"))
         # Figure 1's ceiling: bench/c/static_fcgi writes the bytes of `static_body` (the API's answer).
         self.static_url = loopback(env("BENCH_STATIC_URL"))
         self.static_body = Path(env("BENCH_STATIC_BODY"))
@@ -83,9 +85,11 @@ class Bench:
             "nginx-static",
             "nginx-lookup",
             "nginx-empty",
+            "nginx-render",
             "nginx-receiver",
             "notify-fcgi",
             "notify-fcgi-empty",
+            "notify-fcgi-render",
             "hello_fcgi",
             "events_fcgi",
             "static_fcgi",
@@ -272,6 +276,7 @@ class Bench:
             "BENCH_API_URL": self.api_url,
             "BENCH_HELLO_URL": self.hello_url,
             "BENCH_EVENTS_URL": self.events_url,
+            "BENCH_RENDER_URL": self.render_url,
             "BENCH_STATIC_URL": self.static_url,
             "BENCH_RECEIVER_URL": self.receiver_url,
             "BENCH_MERCHANT": MERCHANT,

@@ -15,8 +15,15 @@ def cpu_lines(r: dict) -> tuple[list[str], dict]:
     rows = [
         ("1 API read, per request", r["read"]["api_cpu_us"], "hello world", r["read"]["hello_cpu_us"], "api_read"),
         (
-            "1 API read, per request",
-            r["read"]["api_cpu_us"],
+            "1 API read rendering, per request",
+            r["read"]["render_cpu_us"],
+            "hello world",
+            r["read"]["hello_cpu_us"],
+            "api_read_render",
+        ),
+        (
+            "1 API read rendering, per request",
+            r["read"]["render_cpu_us"],
             "same work (events_fcgi)",
             r["read"]["same_work_cpu_us"],
             "api_read_same_work",

@@ -1,6 +1,8 @@
-"""Figure 1 (and 5): API read, GET events?orderId= with wrk, beside a C libfcgi hello world and
-beside bench/c/events_fcgi, a C worker doing the same work (the same token and page statements,
-a byte-identical response), each behind the same nginx config. Figure 1 also measures its ceiling:
+"""Figure 1 (and 5): API read, GET events?orderId= with wrk (the order's page kept rendered, as
+the API serves an unchanged order), beside a C libfcgi hello world; and the same API rendering
+every read (NOTIFY_KEEP_EVENT_PAGES=0) beside bench/c/events_fcgi, a C worker doing that work
+(the same token and page statements, a byte-identical response), each behind the same nginx
+config. Figure 1 also measures its ceiling:
 bench/c/static_fcgi writing the API's answer with no database, so what nginx and wrk alone cost for
 an answer of that size (`api_read_ceiling_ratio`, the highest `api_read_ratio` this stack can show),
 and its one-lookup line: static_fcgi reading that answer kept rendered in PostgreSQL, with the token
@@ -89,17 +91,25 @@ def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
     if page["pagination"]["totalSize"] != 10 or len(page["data"]) != 10:
         raise BenchError(f"the read order should have 10 events: {page['pagination']}")
     size = len(check_same_response(b, path, b.events_url, "events_fcgi"))
-    log(f"{label}: events_fcgi answers byte for byte as the API ({size:,} bytes)")
+    check_same_response(b, path, b.render_url, "the API rendering every read")
+    kept = b.db.value(
+        "SELECT count(*) FROM kept_event_pages WHERE merchant = :'m' AND order_id = :'o'",
+        m=MERCHANT,
+        o=b.template_order,
+    )
+    if kept != "1":
+        raise BenchError(f"{label}: the API kept {kept} pages of the read order, not 1")
+    log(f"{label}: events_fcgi and the API rendering every read answer byte for byte as the API ({size:,} bytes)")
     top_lines = ceilings(b) if ceiling else ()
     if ceiling:
         serve_ceiling(b, path, b.template_order)
     args = ("get", MERCHANT, b.token, path)
     seconds, warmup = b.cfg["wrk_seconds"], b.cfg["warmup_seconds"]
     if warmup:
-        for url in (b.hello_url, b.events_url, b.api_url) + tuple(line[2] for line in top_lines):
+        for url in (b.hello_url, b.events_url, b.render_url, b.api_url) + tuple(line[2] for line in top_lines):
             b.wrk(url, warmup, *args)
-    api, hello, same, ratios, same_ratios = [], [], [], [], []
-    api_cpu, hello_cpu, same_cpu = [], [], []
+    api, hello, same, render, ratios, same_ratios, render_ratios = [], [], [], [], [], [], []
+    api_cpu, hello_cpu, same_cpu, render_cpu = [], [], [], []
     tops: dict[str, dict[str, list]] = {key: {"rps": [], "ratio": [], "cpu": []} for _, key, _, _ in top_lines}
     for run in range(b.cfg["runs"]):
         top_runs = {}
@@ -111,6 +121,7 @@ def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
             top_runs[name] = c
         h, hc = b.meter.measure(lambda: b.wrk(b.hello_url, seconds, *args))
         e, ec = b.meter.measure(lambda: b.wrk(b.events_url, seconds, *args))
+        rr, rc = b.meter.measure(lambda: b.wrk(b.render_url, seconds, *args))
         a, ac = b.meter.measure(lambda: b.wrk(b.api_url, seconds, *args))
         hello_cpu.append(
             b.per_op(
@@ -126,6 +137,13 @@ def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
                 {"nginx": "nginx-events", "events_fcgi": "events_fcgi", "postgres": "postgres", "wrk": "client"},
             )
         )
+        render_cpu.append(
+            b.per_op(
+                rc,
+                rr["requests"],
+                {"nginx": "nginx-render", "notify-fcgi": "notify-fcgi-render", "postgres": "postgres", "wrk": "client"},
+            )
+        )
         api_cpu.append(
             b.per_op(
                 ac,
@@ -133,7 +151,7 @@ def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
                 {"nginx": "nginx-api", "notify-fcgi": "notify-fcgi", "postgres": "postgres", "wrk": "client"},
             )
         )
-        for name, r in (("hello world", h), ("same-work C", e), ("API", a)):
+        for name, r in (("hello world", h), ("same-work C", e), ("API rendering", rr), ("API", a)):
             if r["errors"]:
                 raise BenchError(f"{label}: {name} run had errors: {r}")
         for name, key, _, _ in top_lines:
@@ -142,12 +160,14 @@ def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
         api.append(a["rps"])
         hello.append(h["rps"])
         same.append(e["rps"])
+        render.append(rr["rps"])
         ratios.append(a["rps"] / h["rps"])
-        same_ratios.append(a["rps"] / e["rps"])
+        same_ratios.append(rr["rps"] / e["rps"])
+        render_ratios.append(rr["rps"] / h["rps"])
         log(
             f"{label} run {run + 1}: API {a['rps']:.0f} req/s (p99 {a['latency_p99_us'] / 1000:.1f} ms), "
-            f"hello world {h['rps']:.0f} req/s, ratio {ratios[-1]:.3f}; same-work C {e['rps']:.0f} req/s, "
-            f"ratio {same_ratios[-1]:.3f}"
+            f"hello world {h['rps']:.0f} req/s, ratio {ratios[-1]:.3f}; API rendering every read "
+            f"{rr['rps']:.0f} req/s, same-work C {e['rps']:.0f} req/s, ratio {same_ratios[-1]:.3f}"
             + "".join(
                 f"; {name} {tops[key]['rps'][-1]:.0f} req/s, ratio {tops[key]['ratio'][-1]:.3f}"
                 for name, key, _, _ in top_lines
@@ -158,11 +178,14 @@ def figure_read(b: Bench, label: str, ceiling: bool = False) -> dict:
         "api": median_min_max(api),
         "hello": median_min_max(hello),
         "same_work": median_min_max(same),
+        "render": median_min_max(render),
         "ratio": median_min_max(ratios),
         "same_work_ratio": median_min_max(same_ratios),
+        "render_ratio": median_min_max(render_ratios),
         "api_cpu_us": median_parts(api_cpu),
         "hello_cpu_us": median_parts(hello_cpu),
         "same_work_cpu_us": median_parts(same_cpu),
+        "render_cpu_us": median_parts(render_cpu),
     }
     for _, key, _, _ in top_lines:
         result[key] = median_min_max(tops[key]["rps"])
