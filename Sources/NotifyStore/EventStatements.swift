@@ -100,12 +100,7 @@ enum EventStatements {
         // One order's page also reads what it would be kept at (see `KeptPageStatements`).
         let keptAt = range == nil ? "" : ", " + KeptPageStatements.versionColumns(order: "$2")
         return """
-            WITH auth AS (
-                SELECT t.merchant, t.revoked_at IS NOT NULL AS revoked, f.hits AS failures
-                FROM (SELECT 1) AS one
-                LEFT JOIN api_tokens AS t ON t.token_hash = $\(check)
-                LEFT JOIN rate_limits AS f ON f.bucket = $\(check + 1) AND f.window_start = $\(check + 2)::bigint
-            ),
+            WITH auth AS (\(MerchantStatements.tokenCheck(from: check))),
             page AS (
                 SELECT event_id, created_at, merchant, channel, order_id, notification_id, reference, adapter_id,
                        scope, status, attempt_count, next_attempt_at, last_attempt_at, last_status_code,

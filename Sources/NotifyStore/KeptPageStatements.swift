@@ -9,12 +9,7 @@ enum KeptPageStatements {
     static let read = Statement(
         "event_page_kept",
         """
-        WITH auth AS (
-            SELECT t.merchant, t.revoked_at IS NOT NULL AS revoked, f.hits AS failures
-            FROM (SELECT 1) AS one
-            LEFT JOIN api_tokens AS t ON t.token_hash = $4
-            LEFT JOIN rate_limits AS f ON f.bucket = $5 AND f.window_start = $6::bigint
-        )
+        WITH auth AS (\(MerchantStatements.tokenCheck(from: 4)))
         SELECT auth.merchant AS token_merchant, auth.revoked, auth.failures, p.data, p.size, p.total
         FROM auth
         LEFT JOIN kept_event_pages AS p
