@@ -85,18 +85,21 @@ extension APILimits {
     }
 
     /// Refuses a change that would leave the order with more notifications than
-    /// `notificationsPerOrder` (409) or a document larger than `orderBytes` (413).
-    func checkOrder(notifications: Int, document: JSON) throws {
+    /// `notificationsPerOrder` (409) or a document larger than `orderBytes` (413). Returns the
+    /// document serialized, so that it is stored without being serialized again.
+    @discardableResult
+    func checkOrder(notifications: Int, document: JSON) throws -> String {
         guard notifications <= notificationsPerOrder else {
             throw APIError.conflict(
                 "an order may have at most \(notificationsPerOrder) notifications "
                     + "(NOTIFY_MAX_NOTIFICATIONS_PER_ORDER); this change would make it \(notifications)")
         }
-        let bytes = document.serializedBytes.count
-        guard bytes <= orderBytes else {
+        let serialized = document.serializedBytes
+        guard serialized.count <= orderBytes else {
             throw APIError.payloadTooLarge(
-                "the order would be \(bytes) bytes after this change; at most \(orderBytes) are stored "
+                "the order would be \(serialized.count) bytes after this change; at most \(orderBytes) are stored "
                     + "(NOTIFY_MAX_ORDER_BYTES)")
         }
+        return String(decoding: serialized, as: UTF8.self)
     }
 }

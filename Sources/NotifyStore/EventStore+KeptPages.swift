@@ -22,7 +22,7 @@ extension EventStore {
         guard let row = rows.first else {
             throw StoreError(kind: .failed, message: "no credentials row", statement: rows.statement)
         }
-        let (owner, failures, accepted) = try Self.verdict(row, merchant: merchant, credentials: credentials)
+        let (owner, failures, accepted) = try credentials.verdict(row, merchant: merchant)
         guard accepted else { return (owner, failures, nil) }
         if let size = try row.optionalInt("size") {
             var page = RenderedPage(size: size, total: try row.int("total"))

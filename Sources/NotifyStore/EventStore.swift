@@ -33,6 +33,18 @@ public struct TokenCheck: Sendable {
 
     /// The four parameters a statement checking the token takes, in their order.
     var parameters: [any SQLParameter] { [tokenHash, failureBucket, window, maxFailures] }
+
+    /// Whose token a checking statement's row says it is (`token_merchant`, `revoked`, `failures`,
+    /// see `EventStatements.tokenCheck`), how many failed authentications its client has, and
+    /// whether the request may go on: the token is `merchant`'s, live, and the client under its quota.
+    func verdict(_ row: Row, merchant: String) throws
+        -> (owner: MerchantStore.TokenOwner?, failures: Int, accepted: Bool)
+    {
+        let failures = try row.optionalInt("failures") ?? 0
+        guard let owner = try row.optionalString("token_merchant") else { return (nil, failures, false) }
+        let tokenOwner = MerchantStore.TokenOwner(merchant: owner, revoked: try row.bool("revoked"))
+        return (tokenOwner, failures, owner == merchant && !tokenOwner.revoked && failures < maxFailures)
+    }
 }
 
 /// A page of events already rendered as JSON: `data` is the array's text (UTF-8), `size` the
@@ -112,7 +124,7 @@ public struct EventStore {
         guard let first = rows.first else {
             throw StoreError(kind: .failed, message: "no credentials row", statement: rows.statement)
         }
-        let (owner, failures, accepted) = try Self.verdict(first, merchant: merchant, credentials: credentials)
+        let (owner, failures, accepted) = try credentials.verdict(first, merchant: merchant)
         guard accepted else { return ((owner, failures, nil), nil) }
         var page = RenderedPage()
         page.data.reserveCapacity(rows.count * 1024 + 2)
@@ -137,18 +149,6 @@ public struct EventStore {
             kept = nil  // the total comes from another snapshot
         }
         return ((owner, failures, page), kept)
-    }
-
-    /// Whose token a page statement's first row says it is, how many failed authentications its
-    /// client has, and whether the page may be read: the token is `merchant`'s, live, and the
-    /// client under its quota.
-    static func verdict(_ row: Row, merchant: String, credentials: TokenCheck) throws
-        -> (owner: MerchantStore.TokenOwner?, failures: Int, accepted: Bool)
-    {
-        let failures = try row.optionalInt("failures") ?? 0
-        guard let owner = try row.optionalString("token_merchant") else { return (nil, failures, false) }
-        let tokenOwner = MerchantStore.TokenOwner(merchant: owner, revoked: try row.bool("revoked"))
-        return (tokenOwner, failures, owner == merchant && !tokenOwner.revoked && failures < credentials.maxFailures)
     }
 
     /// One event with a page of its attempts (oldest first), `nil` when the merchant has no such event.

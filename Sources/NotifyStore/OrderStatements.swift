@@ -19,6 +19,12 @@ enum OrderStatements {
         UPDATE orders SET document = $3::jsonb, last_modified = $4::timestamptz
         WHERE merchant = $1 AND order_id = $2::uuid
         """)
+    /// The request's token, checked in a change's first round trip ($1 its SHA-256, $2 the client's
+    /// failure bucket, $3 the window): whose it is, whether revoked, the client's failures.
+    static let checkToken = Statement(
+        "order_change_token",
+        "SELECT auth.merchant AS token_merchant, auth.revoked, auth.failures FROM (\(MerchantStatements.tokenCheck(from: 1))) AS auth",
+        safeToRepeat: true)
     static let selectNotifications = Statement(
         "notifications_select",
         """
@@ -88,7 +94,7 @@ enum OrderStatements {
 
     static var all: [Statement] {
         [
-            insertOrder, selectOrder, lockOrder, updateOrder, selectNotifications, insertNotification,
+            insertOrder, selectOrder, lockOrder, checkToken, updateOrder, selectNotifications, insertNotification,
             deleteNotification, recordEvents, deleteOrder, notifySweep,
         ]
     }

@@ -29,6 +29,8 @@ public struct OrderChange: Sendable {
     public var document: JSON
     public var register: [RegisteredNotification] = []
     public var unregister: String?
+    /// `document` already serialized (by the size check), stored as it is instead of serialized again.
+    public var documentText: String?
 
     public init(document: JSON, register: [RegisteredNotification] = [], unregister: String? = nil) {
         self.document = document
@@ -99,15 +101,47 @@ public struct OrderStore {
         merchant: String, orderId: String, context: ChangeContext,
         _ change: (OrderRecord, _ timestamp: String) throws -> OrderChange
     ) throws -> (order: OrderRecord, events: [PlannedEvent])? {
-        guard UUIDFormat.isValid(orderId) else { return nil }
-        // Two round trips: BEGIN, the lock and the notifications go together; the update, the
-        // events and COMMIT go together.
-        let read = [
+        try self.change(merchant: merchant, orderId: orderId, context: context, checking: nil, change).outcome
+    }
+
+    /// The same, with the request's token (`credentials`) checked in the change's first round trip
+    /// instead of one of its own: a token that is not `merchant`'s or is revoked, or a client past
+    /// its quota of failed authentications, changes nothing (the order row is locked only until
+    /// the transaction ends, at once). `token` says what the check found, for the caller to answer
+    /// as a separate check would (`nil` when the order id is not a UUID: nothing was read).
+    public func change(
+        merchant: String, orderId: String, context: ChangeContext, checking credentials: TokenCheck?,
+        _ change: (OrderRecord, _ timestamp: String) throws -> OrderChange
+    ) throws -> (
+        token: (owner: MerchantStore.TokenOwner?, failures: Int)?,
+        outcome: (order: OrderRecord, events: [PlannedEvent])?
+    ) {
+        guard UUIDFormat.isValid(orderId) else { return (nil, nil) }
+        // Two round trips: BEGIN, the token check, the lock and the notifications go together; the
+        // update, the events and COMMIT go together.
+        var read = [
             Connection.Step(OrderStatements.lockOrder, [merchant, orderId]),
             Connection.Step(OrderStatements.selectNotifications, [merchant, orderId]),
         ]
-        return try connection.transaction(pipelining: read) {
+        if let credentials {
+            read.insert(
+                Connection.Step(
+                    OrderStatements.checkToken, [credentials.tokenHash, credentials.failureBucket, credentials.window]),
+                at: 0)
+        }
+        var token: (owner: MerchantStore.TokenOwner?, failures: Int)?
+        let outcome = try connection.transaction(pipelining: read) {
             rows -> (value: (order: OrderRecord, events: [PlannedEvent])?, last: [Connection.Step]) in
+            var rows = rows
+            if let credentials {
+                guard let row = rows.removeFirst().first else {
+                    throw StoreError(
+                        kind: .failed, message: "no credentials row", statement: OrderStatements.checkToken.name)
+                }
+                let verdict = try credentials.verdict(row, merchant: merchant)
+                token = (verdict.owner, verdict.failures)
+                guard verdict.accepted else { return (nil, []) }
+            }
             guard let row = rows[0].first else { return (nil, []) }
             let before = try record(row, notifications: rows[1], merchant: merchant, orderId: orderId)
             let timestamp = context.timestamp()
@@ -130,10 +164,12 @@ public struct OrderStore {
                 notifications: before.notifications.filter { $0.id != wanted.unregister },
                 configurations: try configurations(for: before), createdAt: timestamp,
                 makeId: context.makeId, matchSteps: context.matchSteps)
-            var writes = [Connection.Step(OrderStatements.updateOrder, [merchant, orderId, after.document, timestamp])]
+            let document = wanted.documentText ?? after.document.serialized()
+            var writes = [Connection.Step(OrderStatements.updateOrder, [merchant, orderId, document, timestamp])]
             if let recorded = record(events, order: after, timestamp: timestamp) { writes.append(recorded) }
             return ((after, events), writes)
         }.value
+        return (token, outcome)
     }
 
     /// The statement that records `events` with their deliveries and NOTIFY; `nil` for no event.

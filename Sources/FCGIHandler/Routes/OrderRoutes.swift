@@ -11,7 +11,7 @@ enum OrderRoutes {
         router.add("GET", base + "/{orderId}") { context in
             .json(200, try load(context).json)
         }
-        router.add("PATCH", base + "/{orderId}") { context in
+        router.add("PATCH", base + "/{orderId}", access: .merchantInStatement) { context in
             let patch = try context.request.jsonBody()
             return try change(context) { order, timestamp in
                 OrderChange(document: try OrderDocument.patch(order.document, with: patch, timestamp: timestamp))
@@ -27,7 +27,7 @@ enum OrderRoutes {
             response.logFields = [("order.id", orderId)]
             return response
         }
-        router.add("PUT", base + "/{orderId}/state") { context in
+        router.add("PUT", base + "/{orderId}/state", access: .merchantInStatement) { context in
             let body = try context.request.jsonObjectBody()
             try refuseUnknownFields(body, allowed: ["currentStatus"])
             guard let status = body["currentStatus"]?.stringValue else {
@@ -84,6 +84,7 @@ enum OrderRoutes {
 
     /// Runs one change of the order in the outbox transaction and answers with the order after it.
     /// A change past the order's quotas (notifications, stored size) is refused before it is written.
+    /// On a `merchantInStatement` route the token is checked in the change's first round trip.
     static func change(
         _ context: RequestContext, _ apply: (OrderRecord, String) throws -> OrderChange
     ) throws -> HTTPResponse {
@@ -91,18 +92,18 @@ enum OrderRoutes {
         let orderId = context.parameter("orderId")
         var changeContext = Identifiers.live
         changeContext.matchSteps = context.limits.schemaMatchSteps
-        guard
-            let result = try store.change(
-                merchant: context.merchant, orderId: orderId, context: changeContext,
-                { order, timestamp in
-                    let change = try apply(order, timestamp)
-                    let removed = change.unregister == nil ? 0 : 1
-                    try context.limits.checkOrder(
-                        notifications: order.notifications.count - removed + change.register.count,
-                        document: change.document)
-                    return change
-                })
-        else { throw APIError.notFound("no order '\(orderId)'") }
+        let checked = try store.change(
+            merchant: context.merchant, orderId: orderId, context: changeContext, checking: context.credentials
+        ) { order, timestamp in
+            var change = try apply(order, timestamp)
+            let removed = change.unregister == nil ? 0 : 1
+            change.documentText = try context.limits.checkOrder(
+                notifications: order.notifications.count - removed + change.register.count,
+                document: change.document)
+            return change
+        }
+        if let token = checked.token { try context.verifyToken(owner: token.owner, failures: token.failures) }
+        guard let result = checked.outcome else { throw APIError.notFound("no order '\(orderId)'") }
         var response = HTTPResponse.json(200, result.order.json)
         if !result.events.isEmpty {
             response.logFields = [("order.id", orderId), ("events", "\(result.events.count)")]
