@@ -35,7 +35,7 @@ public struct TokenCheck: Sendable {
     var parameters: [any SQLParameter] { [tokenHash, failureBucket, window, maxFailures] }
 
     /// Whose token a checking statement's row says it is (`token_merchant`, `revoked`, `failures`,
-    /// see `EventStatements.tokenCheck`), how many failed authentications its client has, and
+    /// see `MerchantStatements.tokenCheck`), how many failed authentications its client has, and
     /// whether the request may go on: the token is `merchant`'s, live, and the client under its quota.
     func verdict(_ row: Row, merchant: String) throws
         -> (owner: MerchantStore.TokenOwner?, failures: Int, accepted: Bool)
