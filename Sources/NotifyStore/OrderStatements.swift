@@ -19,6 +19,17 @@ enum OrderStatements {
         UPDATE orders SET document = $3::jsonb, last_modified = $4::timestamptz
         WHERE merchant = $1 AND order_id = $2::uuid
         """)
+    /// `lockOrder` for a request whose token ($3, its SHA-256) is checked in the same round trip
+    /// (`checkToken`): the row is locked only when the token is a live token of merchant $1, so a
+    /// request with a token that will be refused never holds another merchant's order.
+    static let lockOrderForToken = Statement(
+        "order_lock_for_token",
+        """
+        SELECT channel, document FROM orders
+        WHERE merchant = $1 AND order_id = $2::uuid
+          AND EXISTS (SELECT 1 FROM api_tokens AS t WHERE t.token_hash = $3 AND t.merchant = $1 AND t.revoked_at IS NULL)
+        FOR UPDATE
+        """, safeToRepeat: true)
     /// The request's token, checked in a change's first round trip ($1 its SHA-256, $2 the client's
     /// failure bucket, $3 the window): whose it is, whether revoked, the client's failures.
     static let checkToken = Statement(
@@ -94,8 +105,8 @@ enum OrderStatements {
 
     static var all: [Statement] {
         [
-            insertOrder, selectOrder, lockOrder, checkToken, updateOrder, selectNotifications, insertNotification,
-            deleteNotification, recordEvents, deleteOrder, notifySweep,
+            insertOrder, selectOrder, lockOrder, lockOrderForToken, checkToken, updateOrder, selectNotifications,
+            insertNotification, deleteNotification, recordEvents, deleteOrder, notifySweep,
         ]
     }
 }

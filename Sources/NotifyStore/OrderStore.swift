@@ -106,9 +106,9 @@ public struct OrderStore {
 
     /// The same, with the request's token (`credentials`) checked in the change's first round trip
     /// instead of one of its own: a token that is not `merchant`'s or is revoked, or a client past
-    /// its quota of failed authentications, changes nothing (the order row is locked only until
-    /// the transaction ends, at once). `token` says what the check found, for the caller to answer
-    /// as a separate check would (`nil` when the order id is not a UUID: nothing was read).
+    /// its quota of failed authentications, changes nothing (and locks nothing unless the token is
+    /// the merchant's own). `token` says what the check found, for the caller to answer as a
+    /// separate check would (`nil` when the order id is not a UUID: nothing was read).
     public func change(
         merchant: String, orderId: String, context: ChangeContext, checking credentials: TokenCheck?,
         _ change: (OrderRecord, _ timestamp: String) throws -> OrderChange
@@ -124,10 +124,12 @@ public struct OrderStore {
             Connection.Step(OrderStatements.selectNotifications, [merchant, orderId]),
         ]
         if let credentials {
-            read.insert(
+            read = [
                 Connection.Step(
                     OrderStatements.checkToken, [credentials.tokenHash, credentials.failureBucket, credentials.window]),
-                at: 0)
+                Connection.Step(OrderStatements.lockOrderForToken, [merchant, orderId, credentials.tokenHash]),
+                read[1],
+            ]
         }
         var token: (owner: MerchantStore.TokenOwner?, failures: Int)?
         let outcome = try connection.transaction(pipelining: read) {
