@@ -119,17 +119,16 @@ public struct OrderStore {
         guard UUIDFormat.isValid(orderId) else { return (nil, nil) }
         // Two round trips: BEGIN, the token check, the lock and the notifications go together; the
         // update, the events and COMMIT go together.
-        var read = [
-            Connection.Step(OrderStatements.lockOrder, [merchant, orderId]),
-            Connection.Step(OrderStatements.selectNotifications, [merchant, orderId]),
-        ]
+        let lock =
+            credentials.map {
+                Connection.Step(OrderStatements.lockOrderForToken, [merchant, orderId, $0.tokenHash])
+            } ?? Connection.Step(OrderStatements.lockOrder, [merchant, orderId])
+        var read = [lock, Connection.Step(OrderStatements.selectNotifications, [merchant, orderId])]
         if let credentials {
-            read = [
+            read.insert(
                 Connection.Step(
                     OrderStatements.checkToken, [credentials.tokenHash, credentials.failureBucket, credentials.window]),
-                Connection.Step(OrderStatements.lockOrderForToken, [merchant, orderId, credentials.tokenHash]),
-                read[1],
-            ]
+                at: 0)
         }
         var token: (owner: MerchantStore.TokenOwner?, failures: Int)?
         let outcome = try connection.transaction(pipelining: read) {
