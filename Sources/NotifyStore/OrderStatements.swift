@@ -58,13 +58,30 @@ enum OrderStatements {
     /// Each event's destination (merchant + origin) is created with its first event; its id is
     /// derived from both, so nothing has to be read back. Events failed from the start count
     /// towards the figures of `/metrics` (rare, so no change waits for that counter row).
+    /// $5…$16 are arrays, one element per event.
     static let recordEvents = Statement(
         "events_record",
+        recordSQL(
+            events: """
+                unnest($5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                            $11::text[], $12::jsonb[], $13::jsonb[], $14::text[], $15::text[], $16::text[])
+                """))
+    /// `recordEvents` for the usual change, which fires one notification: $5…$16 are that event's
+    /// values, so nothing is written as an array literal and parsed back.
+    static let recordEvent = Statement(
+        "event_record",
+        recordSQL(
+            events: """
+                (VALUES ($5::uuid, $6::text, $7::text, $8::text, $9::text, $10::text,
+                             $11::text, $12::jsonb, $13::jsonb, $14::text, $15::text, $16::text))
+                """))
+
+    /// The statement of `recordEvents` and `recordEvent`, reading the events from `events`.
+    private static func recordSQL(events: String) -> String {
         """
         WITH planned AS (
             SELECT p.*, destination_id($1, p.origin) AS destination_id
-            FROM unnest($5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                        $11::text[], $12::jsonb[], $13::jsonb[], $14::text[], $15::text[], $16::text[])
+            FROM \(events)
                 AS p(event_id, notification_id, adapter_id, reference, scope, request_method, request_url,
                      request_headers, payload, error, scope_key, origin)
         ),
@@ -95,7 +112,9 @@ enum OrderStatements {
             RETURNING event_id
         )
         SELECT pg_notify('notify_deliveries', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
-        """)
+        """
+    }
+
     /// Deletes the order; its notifications go with it (foreign key, `ON DELETE CASCADE`). Its
     /// events, deliveries and attempts stay: they reference no order row.
     static let deleteOrder = Statement(
@@ -106,7 +125,7 @@ enum OrderStatements {
     static var all: [Statement] {
         [
             insertOrder, selectOrder, lockOrder, lockOrderForToken, checkToken, updateOrder, selectNotifications,
-            insertNotification, deleteNotification, recordEvents, deleteOrder, notifySweep,
+            insertNotification, deleteNotification, recordEvents, recordEvent, deleteOrder, notifySweep,
         ]
     }
 }

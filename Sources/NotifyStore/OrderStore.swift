@@ -174,21 +174,33 @@ public struct OrderStore {
     }
 
     /// The statement that records `events` with their deliveries and NOTIFY; `nil` for no event.
+    /// One event (the usual change) goes as plain values, more as arrays.
     private func record(_ events: [PlannedEvent], order: OrderRecord, timestamp: String) -> Connection.Step? {
-        guard !events.isEmpty else { return nil }
-        let headers = events.map { event in
-            JSON.object(Dictionary(event.headers.map { ($0.name, JSON.string($0.value)) }) { first, _ in first })
+        let head: [any SQLParameter] = [order.merchant, order.orderId, order.channel, timestamp]
+        if events.count == 1, let event = events.first {
+            return Connection.Step(
+                OrderStatements.recordEvent,
+                head + [
+                    event.id, event.notificationId, event.adapterId, event.reference, event.scope,
+                    event.method.rawValue, event.url, Self.headersJSON(event), event.payload, event.error,
+                    event.scopeKey, event.origin,
+                ])
         }
+        guard !events.isEmpty else { return nil }
         return Connection.Step(
             OrderStatements.recordEvents,
-            [
-                order.merchant, order.orderId, order.channel, timestamp, SQLArray(events.map(\.id)),
-                SQLArray(events.map(\.notificationId)), SQLArray(events.map(\.adapterId)),
+            head + [
+                SQLArray(events.map(\.id)), SQLArray(events.map(\.notificationId)), SQLArray(events.map(\.adapterId)),
                 SQLArray(events.map(\.reference)), SQLArray(events.map(\.scope)),
-                SQLArray(events.map(\.method.rawValue)), SQLArray(events.map(\.url)), SQLArray(headers),
-                SQLArray(events.map(\.payload)), SQLArray(events.map(\.error)), SQLArray(events.map(\.scopeKey)),
-                SQLArray(events.map(\.origin)),
+                SQLArray(events.map(\.method.rawValue)), SQLArray(events.map(\.url)),
+                SQLArray(events.map(Self.headersJSON)), SQLArray(events.map(\.payload)), SQLArray(events.map(\.error)),
+                SQLArray(events.map(\.scopeKey)), SQLArray(events.map(\.origin)),
             ])
+    }
+
+    /// The event's request headers as stored: an object of name to value (the first of a name wins).
+    private static func headersJSON(_ event: PlannedEvent) -> JSON {
+        JSON.object(Dictionary(event.headers.map { ($0.name, JSON.string($0.value)) }) { first, _ in first })
     }
 
     /// Active configuration documents by id, read only when a notification's URL needs one.

@@ -153,7 +153,8 @@ import Testing
         }
         for name in [
             "transaction_commit", "transaction_rollback", "rate_limit_hit", "deliveries_claim", "deliveries_complete",
-            "events_record", "event_retry", "merchant_rotate_secret", "destination_rotate_secret", "token_revoke",
+            "events_record", "event_record", "event_retry", "merchant_rotate_secret", "destination_rotate_secret",
+            "token_revoke",
         ] {
             #expect(!safe.contains(name), "\(name) must not be repeated")
         }
