@@ -36,6 +36,10 @@ struct JSONSerializerTests {
             ("\n\r\t\u{8}\u{C}", #""\n\r\t\b\f""#),
             ("\u{0}\u{1}\u{1F}", #""\u0000\u0001\u001f""#),
             ("/ é 😀 \u{7F}", "\"/ é 😀 \u{7F}\""),
+            ("", #""""#),
+            ("\"", #""\"""#),
+            ("\"\"x\\\\", #""\"\"x\\\\""#),
+            ("\nmiddle\u{1}é\t", #""\nmiddle\u0001é\t""#),
         ]
     )
     func strings(value: String, expected: String) {
@@ -55,6 +59,7 @@ struct JSONSerializerTests {
                 #"{"A":3,"a":2,"aa":null,"b":1}"#
             ),
             (.object(["é": .null, "z": .null]), #"{"z":null,"é":null}"#),
+            (.object(["a\"": .number(1), "a": .number(2), "": .number(3)]), #"{"":3,"a":2,"a\"":1}"#),
             (
                 .object(["list": .array([.number(1), .string("x"), .object(["k": .bool(false)])])]),
                 #"{"list":[1,"x",{"k":false}]}"#

@@ -76,36 +76,60 @@ enum JSONSerializer {
             return
         }
         if number.rounded(.towardZero) == number && abs(number) < exactIntegerLimit {
-            output.append(contentsOf: String(Int64(number)).utf8)
+            writeInteger(Int64(number), into: &output)
         } else {
             output.append(contentsOf: number.description.utf8)
         }
     }
 
+    /// The decimal digits of `value`, written in place (no `String` made for them).
+    private static func writeInteger(_ value: Int64, into output: inout [UInt8]) {
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        var rest = value.magnitude
+        let first = output.count
+        repeat {
+            output.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        output[first...].reverse()
+    }
+
+    /// Copies runs of bytes that need no escape in one step; only `"`, `\` and control
+    /// characters are escaped (UTF-8 above ASCII is written as it is).
     static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            let letter: UInt8
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): letter = byte
-            case 0x0A: letter = UInt8(ascii: "n")
-            case 0x0D: letter = UInt8(ascii: "r")
-            case 0x09: letter = UInt8(ascii: "t")
-            case 0x08: letter = UInt8(ascii: "b")
-            case 0x0C: letter = UInt8(ascii: "f")
-            case 0x00..<0x20:
-                output.append(contentsOf: "\\u00".utf8)
-                output.append(hexDigit(byte >> 4))
-                output.append(hexDigit(byte & 0x0F))
-                continue
-            default:
-                output.append(byte)
-                continue
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                writeEscaped(byte, into: &output)
+                runStart = index + 1
             }
-            output.append(UInt8(ascii: "\\"))
-            output.append(letter)
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    private static func writeEscaped(_ byte: UInt8, into output: inout [UInt8]) {
+        let letter: UInt8
+        switch byte {
+        case 0x0A: letter = UInt8(ascii: "n")
+        case 0x0D: letter = UInt8(ascii: "r")
+        case 0x09: letter = UInt8(ascii: "t")
+        case 0x08: letter = UInt8(ascii: "b")
+        case 0x0C: letter = UInt8(ascii: "f")
+        case 0x00..<0x20:
+            output.append(contentsOf: "\\u00".utf8)
+            output.append(hexDigit(byte >> 4))
+            output.append(hexDigit(byte & 0x0F))
+            return
+        default: letter = byte
+        }
+        output.append(UInt8(ascii: "\\"))
+        output.append(letter)
     }
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
