@@ -185,4 +185,24 @@ struct TemplateTests {
     func numberFormatting(number: Double, text: String) {
         #expect(URLTemplate.formatNumber(number) == text)
     }
+
+    @Test(arguments: [
+        ("https://Adapter.Example:8443/hook?x=1#frag", "https://adapter.example:8443/hook?x=1"),
+        ("https://h/orders/{order_id}", "https://h/orders/ord_123"),
+        ("{configuration.adapter.internalUrl}/{order.payments.1.id}", "https://adapter.example/base/pay_2"),
+    ])
+    func targetIsTheExpandedURLParsed(template: String, url: String) throws {
+        let parsed = try URLTemplate(parsing: template)
+        let target = try parsed.target(order: Self.order, configuration: Self.configuration)
+        #expect(target.description == url)
+        #expect(
+            target == (try TargetURL(parsing: try parsed.expand(order: Self.order, configuration: Self.configuration))))
+    }
+
+    @Test func targetOfATemplateThatIsNoURLFailsEveryTime() throws {
+        let literal = try URLTemplate(parsing: "ftp://h/x")
+        #expect(throws: ValidationError.self) { try literal.target(order: Self.order, configuration: nil) }
+        let missing = try URLTemplate(parsing: "https://h/{order.nowhere}")
+        #expect(throws: TemplateError.self) { try missing.target(order: Self.order, configuration: nil) }
+    }
 }

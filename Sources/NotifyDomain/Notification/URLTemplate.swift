@@ -52,6 +52,12 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
     public let source: String
     /// The template split into literal text and placeholders.
     public let parts: [Part]
+    /// The first placeholder filled from order data that stands where it could choose the target
+    /// host (see the type's documentation), if any: found once, at parsing, not at every event.
+    public let orderPlaceholderOutsidePath: Placeholder?
+    /// The URL of a template without placeholders, parsed once (`nil` when it has placeholders or
+    /// is not a valid URL: ``target(order:configuration:)`` then expands and parses every time).
+    private let fixedTarget: TargetURL?
 
     public var description: String { source }
 
@@ -86,6 +92,9 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
         if !literal.isEmpty { parts.append(.literal(literal)) }
         self.source = source
         self.parts = parts
+        self.orderPlaceholderOutsidePath = Self.firstOrderPlaceholderOutsidePath(in: parts)
+        let placeholderFree = parts.allSatisfy { if case .literal = $0 { return true } else { return false } }
+        self.fixedTarget = placeholderFree ? try? TargetURL(parsing: source) : nil
     }
 
     private static func parsePlaceholder(_ inner: Substring, field: String) throws(ValidationError) -> Placeholder {
@@ -110,9 +119,7 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
         case scheme, authority, path
     }
 
-    /// The first placeholder filled from order data that stands where it could choose the target
-    /// host (see the type's documentation), if any.
-    public var orderPlaceholderOutsidePath: Placeholder? {
+    private static func firstOrderPlaceholderOutsidePath(in parts: [Part]) -> Placeholder? {
         var region = Region.scheme
         for (index, part) in parts.enumerated() {
             switch part {
@@ -162,6 +169,14 @@ public struct URLTemplate: Equatable, Sendable, CustomStringConvertible {
             }
         }
         _ = try TargetURL(parsing: text, field: field)
+    }
+
+    /// The URL an event goes to: the template expanded (``expand(order:configuration:)``) and
+    /// parsed as a ``TargetURL``.
+    /// - Throws: `TemplateError` or the `ValidationError` of an expanded text that is not a valid URL.
+    public func target(order: JSON, configuration: JSON?) throws -> TargetURL {
+        if let fixedTarget { return fixedTarget }
+        return try TargetURL(parsing: try expand(order: order, configuration: configuration))
     }
 
     /// Expands the placeholders.

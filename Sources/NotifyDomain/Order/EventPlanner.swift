@@ -49,8 +49,7 @@ public enum EventPlanner {
         var error: String?
         do {
             let configuration = spec.adapterId.flatMap { configurations[$0] }
-            let expanded = try spec.url.expand(order: after, configuration: configuration)
-            let target = try TargetURL(parsing: expanded)
+            let target = try spec.url.target(order: after, configuration: configuration)
             url = target.description
             origin = Destination.origin(of: target)
         } catch let failure {
