@@ -17,9 +17,24 @@ struct Router {
 
     struct Route {
         let method: String
-        let segments: [Substring]
+        let segments: [Segment]
         let access: Access
         let handler: Handler
+    }
+
+    /// One `/`-separated piece of a pattern, told apart once when the route is added.
+    enum Segment {
+        case literal(Substring)
+        /// `{name}`: any non-empty segment, percent-decoded into the parameter `name`.
+        case parameter(String)
+
+        init(_ piece: Substring) {
+            if piece.hasPrefix("{") && piece.hasSuffix("}") {
+                self = .parameter(String(piece.dropFirst().dropLast()))
+            } else {
+                self = .literal(piece)
+            }
+        }
     }
 
     enum Match {
@@ -31,7 +46,10 @@ struct Router {
     private(set) var routes: [Route] = []
 
     mutating func add(_ method: String, _ pattern: String, access: Access = .merchant, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, segments: pattern.split(separator: "/"), access: access, handler: handler))
+        routes.append(
+            Route(
+                method: method, segments: pattern.split(separator: "/").map(Segment.init), access: access,
+                handler: handler))
     }
 
     func match(method: String, path: String) -> Match {
@@ -45,16 +63,19 @@ struct Router {
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
-    private static func bind(_ pattern: [Substring], to segments: ArraySlice<Substring>) -> [String: String]? {
+    /// The route's parameters when `segments` match its pattern: the literal segments are
+    /// compared first, so a route that does not match decodes and stores nothing.
+    private static func bind(_ pattern: [Segment], to segments: ArraySlice<Substring>) -> [String: String]? {
         guard pattern.count == segments.count else { return nil }
-        var parameters: [String: String] = [:]
         for (expected, actual) in zip(pattern, segments) {
-            if expected.hasPrefix("{") && expected.hasSuffix("}") {
-                guard !actual.isEmpty else { return nil }
-                parameters[String(expected.dropFirst().dropLast())] = QueryString.decode(actual)
-            } else if expected != actual {
-                return nil
+            switch expected {
+            case .literal(let literal): guard literal == actual else { return nil }
+            case .parameter: guard !actual.isEmpty else { return nil }
             }
+        }
+        var parameters: [String: String] = [:]
+        for case (.parameter(let name), let actual) in zip(pattern, segments) {
+            parameters[name] = QueryString.decode(actual)
         }
         return parameters
     }
