@@ -29,6 +29,9 @@ def summary(r: dict, cfg: dict) -> dict:
         "api_write_per_s": r["write"]["api"]["median"],
         "api_write_ratio": r["write"]["ratio"]["median"],
         "pgbench_write_tps": r["write"]["pgbench"]["median"],
+        # the orders' documents after an API run and the one pgbench writes: the same work needs both alike
+        "api_write_document_bytes": r["write"]["api_document_bytes"]["median"],
+        "pgbench_write_document_bytes": r["write"]["pgbench_document_bytes"],
         "sweep_per_s": r["sweep"]["sweep"]["median"],
         "sweep_ratio": r["sweep"]["ratio"]["median"],
         "pgbench_sweep_per_s": r["sweep"]["pgbench"]["median"],
