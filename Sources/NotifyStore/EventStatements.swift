@@ -108,11 +108,10 @@ enum EventStatements {
                        count(*) OVER () AS total
                 FROM events
                 WHERE \(conditions)\(range.map { " AND event_id >= \($0.from) AND event_id <= \($0.to)" } ?? "")
-                  AND (SELECT auth.merchant = $1 AND NOT auth.revoked
-                              AND coalesce(auth.failures, 0) < $\(check + 3)::integer FROM auth)
+                  AND (SELECT \(MerchantStatements.tokenAccepted(merchant: "$1", quota: "$\(check + 3)")) FROM auth)
                 ORDER BY event_id DESC LIMIT $\(next)::integer OFFSET $\(next + 1)::integer
             )
-            SELECT auth.merchant AS token_merchant, auth.revoked, auth.failures,
+            SELECT auth.token_merchant, auth.revoked, auth.failures,
                    \(renderedHead(attemptsWhere: range.map {
                        "attempts.event_id >= \($0.from) AND attempts.event_id <= \($0.to)"
                    })) AS head,

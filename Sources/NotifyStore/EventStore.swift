@@ -35,15 +35,22 @@ public struct TokenCheck: Sendable {
     var parameters: [any SQLParameter] { [tokenHash, failureBucket, window, maxFailures] }
 
     /// Whose token a checking statement's row says it is (`token_merchant`, `revoked`, `failures`,
-    /// see `MerchantStatements.tokenCheck`), how many failed authentications its client has, and
-    /// whether the request may go on: the token is `merchant`'s, live, and the client under its quota.
+    /// see `MerchantStatements.tokenCheck`; `nil` when unknown) and how many failed authentications
+    /// its client has.
+    static func owner(in row: Row) throws -> (owner: MerchantStore.TokenOwner?, failures: Int) {
+        let failures = try row.optionalInt("failures") ?? 0
+        guard let owner = try row.optionalString("token_merchant") else { return (nil, failures) }
+        return (MerchantStore.TokenOwner(merchant: owner, revoked: try row.bool("revoked")), failures)
+    }
+
+    /// `owner(in:)`, and whether the request may go on: the token is `merchant`'s, live, and the
+    /// client under its quota.
     func verdict(_ row: Row, merchant: String) throws
         -> (owner: MerchantStore.TokenOwner?, failures: Int, accepted: Bool)
     {
-        let failures = try row.optionalInt("failures") ?? 0
-        guard let owner = try row.optionalString("token_merchant") else { return (nil, failures, false) }
-        let tokenOwner = MerchantStore.TokenOwner(merchant: owner, revoked: try row.bool("revoked"))
-        return (tokenOwner, failures, owner == merchant && !tokenOwner.revoked && failures < maxFailures)
+        let (owner, failures) = try Self.owner(in: row)
+        let accepted = owner.map { $0.merchant == merchant && !$0.revoked } ?? false
+        return (owner, failures, accepted && failures < maxFailures)
     }
 }
 

@@ -10,11 +10,11 @@ enum KeptPageStatements {
         "event_page_kept",
         """
         WITH auth AS (\(MerchantStatements.tokenCheck(from: 4)))
-        SELECT auth.merchant AS token_merchant, auth.revoked, auth.failures, p.data, p.size, p.total
+        SELECT auth.token_merchant, auth.revoked, auth.failures, p.data, p.size, p.total
         FROM auth
         LEFT JOIN kept_event_pages AS p
             ON p.merchant = $1 AND p.order_id = $2::uuid AND p.query = $3
-           AND auth.merchant = $1 AND NOT auth.revoked AND coalesce(auth.failures, 0) < $7::integer
+           AND \(MerchantStatements.tokenAccepted(merchant: "$1", quota: "$7"))
            AND p.version = (SELECT v.version FROM order_event_versions AS v
                             WHERE v.merchant = $1 AND v.order_id = $2::uuid)
            AND p.epoch = (SELECT e.epoch FROM event_page_epoch AS e)

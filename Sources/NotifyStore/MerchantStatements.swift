@@ -22,17 +22,24 @@ enum MerchantStatements {
         safeToRepeat: true)
     static let tokenOwnerAndFailures = Statement("token_owner_and_failures", tokenCheck(from: 1), safeToRepeat: true)
 
-    /// Whose token `$check` (its SHA-256) is, whether it is revoked, and how many failed
-    /// authentications the client's bucket `$check + 1` has in window `$check + 2`: one row. The
-    /// token's lookup, and the statements that check the token in the round trip of their own
-    /// work (an events page, a kept page, an order change), all use this one text.
+    /// Whose token `$check` (its SHA-256) is (`token_merchant`), whether it is revoked, and how many
+    /// failed authentications the client's bucket `$check + 1` has in window `$check + 2`: one row.
+    /// The token's lookup, and the statements that check the token in the round trip of their own
+    /// work (an events page, a kept page, an order change), all use this one text
+    /// (`TokenCheck.owner(in:)` reads its row).
     static func tokenCheck(from check: Int) -> String {
         """
-        SELECT t.merchant, t.revoked_at IS NOT NULL AS revoked, f.hits AS failures
+        SELECT t.merchant AS token_merchant, t.revoked_at IS NOT NULL AS revoked, f.hits AS failures
         FROM (SELECT 1) AS one
         LEFT JOIN api_tokens AS t ON t.token_hash = $\(check)
         LEFT JOIN rate_limits AS f ON f.bucket = $\(check + 1) AND f.window_start = $\(check + 2)::bigint
         """
+    }
+
+    /// The condition a statement reads its data under, on `auth` (`tokenCheck`'s row): the token is
+    /// merchant `merchant`'s, live, and the client has fewer failures than `quota`.
+    static func tokenAccepted(merchant: String, quota: String) -> String {
+        "auth.token_merchant = \(merchant) AND NOT auth.revoked AND coalesce(auth.failures, 0) < \(quota)::integer"
     }
 
     static var all: [Statement] {

@@ -60,8 +60,6 @@ public struct MerchantStore {
             )
             .first
         else { return (nil, 0) }
-        let failures = try row.optionalInt("failures") ?? 0
-        guard let merchant = try row.optionalString("merchant") else { return (nil, failures) }
-        return (TokenOwner(merchant: merchant, revoked: try row.bool("revoked")), failures)
+        return try TokenCheck.owner(in: row)
     }
 }

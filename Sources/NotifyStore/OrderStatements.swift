@@ -20,7 +20,7 @@ enum OrderStatements {
         WHERE merchant = $1 AND order_id = $2::uuid
         """)
     /// `lockOrder` for a request whose token ($3, its SHA-256) is checked in the same round trip
-    /// (`checkToken`): the row is locked only when the token is a live token of merchant $1, so a
+    /// (`MerchantStatements.tokenOwnerAndFailures`): the row is locked only when the token is a live token of merchant $1, so a
     /// request with a token that will be refused never holds another merchant's order.
     static let lockOrderForToken = Statement(
         "order_lock_for_token",
@@ -30,12 +30,6 @@ enum OrderStatements {
           AND EXISTS (SELECT 1 FROM api_tokens AS t WHERE t.token_hash = $3 AND t.merchant = $1 AND t.revoked_at IS NULL)
         FOR UPDATE
         """, safeToRepeat: true)
-    /// The request's token, checked in a change's first round trip ($1 its SHA-256, $2 the client's
-    /// failure bucket, $3 the window): whose it is, whether revoked, the client's failures.
-    static let checkToken = Statement(
-        "order_change_token",
-        "SELECT auth.merchant AS token_merchant, auth.revoked, auth.failures FROM (\(MerchantStatements.tokenCheck(from: 1))) AS auth",
-        safeToRepeat: true)
     static let selectNotifications = Statement(
         "notifications_select",
         """
@@ -124,7 +118,7 @@ enum OrderStatements {
 
     static var all: [Statement] {
         [
-            insertOrder, selectOrder, lockOrder, lockOrderForToken, checkToken, updateOrder, selectNotifications,
+            insertOrder, selectOrder, lockOrder, lockOrderForToken, updateOrder, selectNotifications,
             insertNotification, deleteNotification, recordEvents, recordEvent, deleteOrder, notifySweep,
         ]
     }

@@ -127,7 +127,8 @@ public struct OrderStore {
         if let credentials {
             read.insert(
                 Connection.Step(
-                    OrderStatements.checkToken, [credentials.tokenHash, credentials.failureBucket, credentials.window]),
+                    MerchantStatements.tokenOwnerAndFailures,
+                    [credentials.tokenHash, credentials.failureBucket, credentials.window]),
                 at: 0)
         }
         var token: (owner: MerchantStore.TokenOwner?, failures: Int)?
@@ -137,7 +138,8 @@ public struct OrderStore {
             if let credentials {
                 guard let row = rows.removeFirst().first else {
                     throw StoreError(
-                        kind: .failed, message: "no credentials row", statement: OrderStatements.checkToken.name)
+                        kind: .failed, message: "no credentials row",
+                        statement: MerchantStatements.tokenOwnerAndFailures.name)
                 }
                 let verdict = try credentials.verdict(row, merchant: merchant)
                 token = (verdict.owner, verdict.failures)

@@ -32,7 +32,7 @@
  *   NOTIFY_DATABASE_URL=... events_fcgi SOCKET_PATH WORKERS TOKEN_SQL_FILE PAGE_SQL_FILE [COUNT_SQL_FILE]
  *
  * TOKEN_SQL_FILE: parameters ($1 token hash, $2 failure bucket, $3 window start), columns
- * merchant, revoked, failures. PAGE_SQL_FILE: parameters ($1 merchant, $2 order id, $3 limit,
+ * token_merchant, revoked, failures. PAGE_SQL_FILE: parameters ($1 merchant, $2 order id, $3 limit,
  * $4 offset, then those above told apart by their types), rows with the columns of EventStatements
  * and `total`. COUNT_SQL_FILE ($1 merchant, $2 order id, then the order's range of event ids): the
  * total of a page past the end.

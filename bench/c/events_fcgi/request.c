@@ -141,7 +141,7 @@ int verify(PGresult *r, const char *merchant, Problem *problem) {
     int failures = 0, known = 0, revoked = 0, same = 0;
     if (PQntuples(r) > 0) {
         int f = PQfnumber(r, "failures"), rv = PQfnumber(r, "revoked");
-        int m = PQfnumber(r, "token_merchant") >= 0 ? PQfnumber(r, "token_merchant") : PQfnumber(r, "merchant");
+        int m = PQfnumber(r, "token_merchant");
         if (f >= 0 && !PQgetisnull(r, 0, f)) failures = atoi(PQgetvalue(r, 0, f));
         if (m >= 0 && !PQgetisnull(r, 0, m)) {
             known = 1;

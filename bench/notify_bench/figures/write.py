@@ -19,7 +19,7 @@ def write_pgbench_script(b: Bench) -> Path:
     event = "bench.uuid7((extract(epoch FROM now()) * 1000)::bigint, :eid)"
     # The token check the API runs in the change's first round trip (the request's token hash, the
     # client's failure bucket and the minute's window), and the lock taken only for that token.
-    check = bind(statement_sql(b.bin, "order_change_token"), {1: ":tokenhash", 2: ":bucket", 3: ":window"})
+    check = bind(statement_sql(b.bin, "token_owner_and_failures"), {1: ":tokenhash", 2: ":bucket", 3: ":window"})
     lock = bind(statement_sql(b.bin, "order_lock_for_token"), {1: ":merchant", 2: order, 3: ":tokenhash"})
     notifications = bind(statement_sql(b.bin, "notifications_select"), {1: ":merchant", 2: order})
     update = bind(statement_sql(b.bin, "order_update"), {1: ":merchant", 2: order, 3: ":doc", 4: "now()"})
