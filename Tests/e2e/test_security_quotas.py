@@ -235,6 +235,13 @@ def test_failed_authentications_per_client_address(limited: Limited, merchant: M
     problem(limited.request("GET", path, merchant, address=guesser), 429)
     # ... while another address is not affected.
     assert limited.request("GET", path, merchant, address=bystander).status == 404
+    # The order changes check the token in their own first round trip, and refuse the same way.
+    order = limited.new_order(merchant)
+    for method, suffix, body in (("PUT", "/state", {"currentStatus": "processing"}), ("PATCH", "", {"reference": "x"})):
+        problem(limited.request(method, f"{ORDERS}/{order}{suffix}", merchant, json_body=body, address=guesser), 429)
+    unchanged = limited.request("GET", f"{ORDERS}/{order}", merchant, address=bystander).json()
+    assert unchanged["state"]["currentStatus"] == "checkout", unchanged
+    assert unchanged.get("reference") != "x", unchanged
 
 
 def test_schema_matching_work_per_change_is_bounded(limited: Limited, merchant: Merchant) -> None:
