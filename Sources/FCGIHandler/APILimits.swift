@@ -86,20 +86,21 @@ extension APILimits {
 
     /// Refuses a change that would leave the order with more notifications than
     /// `notificationsPerOrder` (409) or a document larger than `orderBytes` (413). Returns the
-    /// document serialized, so that it is stored without being serialized again.
+    /// document serialized, so that it is stored and sent without being serialized again.
     @discardableResult
-    func checkOrder(notifications: Int, document: JSON) throws -> String {
+    func checkOrder(notifications: Int, document: JSON) throws -> SerializedObject? {
         guard notifications <= notificationsPerOrder else {
             throw APIError.conflict(
                 "an order may have at most \(notificationsPerOrder) notifications "
                     + "(NOTIFY_MAX_NOTIFICATIONS_PER_ORDER); this change would make it \(notifications)")
         }
-        let serialized = document.serializedBytes
-        guard serialized.count <= orderBytes else {
+        let serialized = SerializedObject(document)
+        let size = serialized?.bytes.count ?? document.serializedBytes.count
+        guard size <= orderBytes else {
             throw APIError.payloadTooLarge(
-                "the order would be \(serialized.count) bytes after this change; at most \(orderBytes) are stored "
+                "the order would be \(size) bytes after this change; at most \(orderBytes) are stored "
                     + "(NOTIFY_MAX_ORDER_BYTES)")
         }
-        return String(decoding: serialized, as: UTF8.self)
+        return serialized
     }
 }

@@ -29,8 +29,9 @@ public struct OrderChange: Sendable {
     public var document: JSON
     public var register: [RegisteredNotification] = []
     public var unregister: String?
-    /// `document` already serialized (by the size check), stored as it is instead of serialized again.
-    public var documentText: String?
+    /// `document` already serialized (by the size check): stored, and spliced into the delivery
+    /// bodies, as it is instead of serialized again.
+    public var serializedDocument: SerializedObject?
 
     public init(document: JSON, register: [RegisteredNotification] = [], unregister: String? = nil) {
         self.document = document
@@ -167,25 +168,32 @@ public struct OrderStore {
                 notifications: before.notifications.filter { $0.id != wanted.unregister },
                 configurations: try configurations(for: before), createdAt: timestamp,
                 makeId: context.makeId, matchSteps: context.matchSteps)
-            let document = wanted.documentText ?? after.document.serialized()
+            let serialized = wanted.serializedDocument ?? SerializedObject(after.document)
+            let document = serialized.map { String(decoding: $0.bytes, as: UTF8.self) } ?? after.document.serialized()
             var writes = [Connection.Step(OrderStatements.updateOrder, [merchant, orderId, document, timestamp])]
-            if let recorded = record(events, order: after, timestamp: timestamp) { writes.append(recorded) }
+            let payloadOrder = serialized.map(OrderView.payloadBytes(document:))
+            if let recorded = record(events, order: after, payloadOrder: payloadOrder, timestamp: timestamp) {
+                writes.append(recorded)
+            }
             return ((after, events), writes)
         }.value
         return (token, outcome)
     }
 
     /// The statement that records `events` with their deliveries and NOTIFY; `nil` for no event.
-    /// One event (the usual change) goes as plain values, more as arrays.
-    private func record(_ events: [PlannedEvent], order: OrderRecord, timestamp: String) -> Connection.Step? {
+    /// One event (the usual change) goes as plain values, more as arrays. `payloadOrder` is the text
+    /// of the `order` the events were planned with, when the change has it.
+    private func record(_ events: [PlannedEvent], order: OrderRecord, payloadOrder: [UInt8]?, timestamp: String)
+        -> Connection.Step?
+    {
         let head: [any SQLParameter] = [order.merchant, order.orderId, order.channel, timestamp]
         if events.count == 1, let event = events.first {
             return Connection.Step(
                 OrderStatements.recordEvent,
                 head + [
                     event.id, event.notificationId, event.adapterId, event.reference, event.scope,
-                    event.method.rawValue, event.url, Self.headersJSON(event), event.payload, event.error,
-                    event.scopeKey, event.origin,
+                    event.method.rawValue, event.url, Self.headersJSON(event),
+                    Self.payloadText(event, order: payloadOrder), event.error, event.scopeKey, event.origin,
                 ])
         }
         guard !events.isEmpty else { return nil }
@@ -195,9 +203,18 @@ public struct OrderStore {
                 SQLArray(events.map(\.id)), SQLArray(events.map(\.notificationId)), SQLArray(events.map(\.adapterId)),
                 SQLArray(events.map(\.reference)), SQLArray(events.map(\.scope)),
                 SQLArray(events.map(\.method.rawValue)), SQLArray(events.map(\.url)),
-                SQLArray(events.map(Self.headersJSON)), SQLArray(events.map(\.payload)), SQLArray(events.map(\.error)),
+                SQLArray(events.map(Self.headersJSON)),
+                SQLArray(events.map { Self.payloadText($0, order: payloadOrder) }), SQLArray(events.map(\.error)),
                 SQLArray(events.map(\.scopeKey)), SQLArray(events.map(\.origin)),
             ])
+    }
+
+    /// The event's body as stored: its planned payload, whose `order` (the order the events were
+    /// planned with, `payloadOrder`'s value) is copied from the text already made for it.
+    private static func payloadText(_ event: PlannedEvent, order: [UInt8]?) -> String {
+        guard let order, case .object(var members) = event.payload, members.removeValue(forKey: "order") != nil
+        else { return event.payload.serialized() }
+        return String(decoding: SerializedObject(members).bytes(adding: "order", serialized: order), as: UTF8.self)
     }
 
     /// The event's request headers as stored: an object of name to value (the first of a name wins).

@@ -9,9 +9,12 @@ struct HTTPResponse {
     var logFields: [(name: String, value: String)] = []
 
     static func json(_ status: Int, _ value: JSON, headers: [(String, String)] = []) -> HTTPResponse {
-        HTTPResponse(
-            status: status, headers: [("Content-Type", "application/json")] + headers,
-            body: value.serializedBytes)
+        json(status, serialized: value.serializedBytes, headers: headers)
+    }
+
+    /// A JSON response whose body is already serialized.
+    static func json(_ status: Int, serialized body: [UInt8], headers: [(String, String)] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
     }
 
     static func empty(_ status: Int) -> HTTPResponse {

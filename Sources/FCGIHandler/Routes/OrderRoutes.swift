@@ -92,19 +92,24 @@ enum OrderRoutes {
         let orderId = context.parameter("orderId")
         var changeContext = Identifiers.live
         changeContext.matchSteps = context.limits.schemaMatchSteps
+        var written: SerializedObject?  // the document the last run of the change stored
         let checked = try store.change(
             merchant: context.merchant, orderId: orderId, context: changeContext, checking: context.credentials
         ) { order, timestamp in
             var change = try apply(order, timestamp)
             let removed = change.unregister == nil ? 0 : 1
-            change.documentText = try context.limits.checkOrder(
+            change.serializedDocument = try context.limits.checkOrder(
                 notifications: order.notifications.count - removed + change.register.count,
                 document: change.document)
+            written = change.serializedDocument
             return change
         }
         if let token = checked.token { try context.verifyToken(owner: token.owner, failures: token.failures) }
         guard let result = checked.outcome else { throw APIError.notFound("no order '\(orderId)'") }
-        var response = HTTPResponse.json(200, result.order.json)
+        let body =
+            written.map { OrderView.bytes(document: $0, notifications: result.order.notifications) }
+            ?? result.order.json.serializedBytes
+        var response = HTTPResponse.json(200, serialized: body)
         if !result.events.isEmpty {
             response.logFields = [("order.id", orderId), ("events", "\(result.events.count)")]
         }

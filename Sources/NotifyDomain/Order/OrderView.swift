@@ -17,4 +17,23 @@ public enum OrderView {
         for name in OrderDocument.editableFields.keys where object[name] == nil { object[name] = .null }
         return .object(object)
     }
+
+    /// The text of ``payloadJSON(document:)`` from the document's text, without serializing it again.
+    public static func payloadBytes(document: SerializedObject) -> [UInt8] {
+        document.bytes(adding: unsetFields(document))
+    }
+
+    /// The text of ``json(document:notifications:)`` from the document's text, without serializing it again.
+    public static func bytes(document: SerializedObject, notifications: [RegisteredNotification]) -> [UInt8] {
+        var added = unsetFields(document)
+        added["notifications"] = .array(notifications.map { $0.json(redacted: true) })
+        return document.bytes(adding: added)
+    }
+
+    /// The editable fields the document does not have, as `null`.
+    private static func unsetFields(_ document: SerializedObject) -> [String: JSON] {
+        var unset: [String: JSON] = [:]
+        for name in OrderDocument.editableFields.keys where !document.contains(name) { unset[name] = .null }
+        return unset
+    }
 }

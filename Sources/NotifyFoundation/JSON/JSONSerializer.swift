@@ -55,8 +55,7 @@ enum JSONSerializer {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (position, key) in keys.enumerated() {
+            for (position, key) in sortedKeys(members).enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
                 writeString(key, into: &output)
                 output.append(UInt8(ascii: ":"))
@@ -66,6 +65,16 @@ enum JSONSerializer {
             }
             output.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// The keys of an object in the order they are written: sorted by their UTF-8 bytes.
+    static func sortedKeys(_ members: [String: JSON]) -> [String] {
+        members.keys.sorted(by: precedes)
+    }
+
+    /// Whether `key` is written before `other` in an object.
+    static func precedes(_ key: String, _ other: String) -> Bool {
+        key.utf8.lexicographicallyPrecedes(other.utf8)
     }
 
     /// Integral values below 2^53 as integers, other finite values as Swift's shortest round-trip
