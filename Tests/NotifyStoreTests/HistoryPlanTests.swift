@@ -26,13 +26,16 @@ extension StoreTests {
             try connection.executeScript(Self.history(now: now), name: "load_history")
         }
 
-        /// Events of `days` days (id-ordered, ten per order, 200 merchants, three destinations each),
-        /// an attempt for each, a queue of due deliveries for today's, and 3,000 events in the
-        /// retained partition (ids of a day that has no partition); partitions up to tomorrow, as
-        /// housekeeping makes them (at least a day ahead).
+        /// Events of the `days` days before today and of today so far, `perDay` in each day's
+        /// partition whatever the time of day (a day only minutes long would be planned as the tiny
+        /// table it is), id-ordered, ten per order, 200 merchants, three destinations each; an attempt
+        /// for each, a queue of due deliveries for the last hour's, and 3,000 events in the retained
+        /// partition (ids of a day that has no partition); partitions up to tomorrow, as housekeeping
+        /// makes them (at least a day ahead).
         static func history(now: Date) -> String {
             let nowMs = Int64(now.timeIntervalSince1970 * 1000)
             let dayMs: Int64 = 86_400_000
+            let todayMs = nowMs - nowMs % dayMs
             let id = { (ms: String, n: String) in
                 "(lpad(to_hex(\(ms)), 12, '0') || '7' || lpad(to_hex((\(n)) % 4096), 3, '0') || '8' || lpad(to_hex(\(n)), 15, '0'))::uuid"
             }
@@ -40,8 +43,11 @@ extension StoreTests {
                 INSERT INTO merchants (merchant, signing_secret) VALUES ('\(merchant)', 'whsec_test');
                 SELECT history_create_partitions((now() AT TIME ZONE 'UTC')::date - \(days), (now() AT TIME ZONE 'UTC')::date + 1);
                 CREATE TEMP TABLE load AS
-                SELECT i, \(nowMs)::bigint - \(Int64(days) * dayMs) + i::bigint * \(Int64(days) * dayMs / Int64(days * perDay)) AS ms
-                FROM generate_series(1, \(days * perDay)) AS i
+                SELECT i, CASE WHEN (i - 1) / \(perDay) < \(days)
+                               THEN \(todayMs - Int64(days) * dayMs)::bigint + (i - 1) / \(perDay) * \(dayMs)::bigint
+                                    + (i - 1) % \(perDay) * \(dayMs / Int64(perDay))
+                               ELSE \(todayMs)::bigint + (i - 1) % \(perDay) * \((nowMs - todayMs) / Int64(perDay)) END AS ms
+                FROM generate_series(1, \((days + 1) * perDay)) AS i
                 UNION ALL
                 SELECT 1000000 + i, \(nowMs)::bigint - 40 * \(dayMs)::bigint + i * 1000 FROM generate_series(1, 3000) AS i;
                 INSERT INTO events (merchant, event_id, order_id, channel, notification_id, scope, scope_key, status,
