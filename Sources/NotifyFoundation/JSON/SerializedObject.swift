@@ -60,7 +60,8 @@ public struct SerializedObject: Equatable, Sendable {
         merged([(key, .text(text))], extraBytes: text.count + key.utf8.count + 4)
     }
 
-    /// Both lists in the serializer's key order, an addition taking the place of a member with its key.
+    /// The object's members and `additions` written in the serializer's key order (both lists are
+    /// sorted, so one pass merges them); an addition takes the place of a member with its key.
     private func merged(_ additions: [(key: String, addition: Addition)], extraBytes: Int) -> [UInt8] {
         let additions = additions.sorted { JSONSerializer.precedes($0.key, $1.key) }
         var output: [UInt8] = [UInt8(ascii: "{")]
