@@ -171,8 +171,7 @@ public struct OrderStore {
             let serialized = wanted.serializedDocument ?? SerializedObject(after.document)
             let document = serialized.map { String(decoding: $0.bytes, as: UTF8.self) } ?? after.document.serialized()
             var writes = [Connection.Step(OrderStatements.updateOrder, [merchant, orderId, document, timestamp])]
-            let payloadOrder = serialized.map(OrderView.payloadBytes(document:))
-            if let recorded = record(events, order: after, payloadOrder: payloadOrder, timestamp: timestamp) {
+            if let recorded = record(events, order: after, serialized: serialized, timestamp: timestamp) {
                 writes.append(recorded)
             }
             return ((after, events), writes)
@@ -181,11 +180,13 @@ public struct OrderStore {
     }
 
     /// The statement that records `events` with their deliveries and NOTIFY; `nil` for no event.
-    /// One event (the usual change) goes as plain values, more as arrays. `payloadOrder` is the text
-    /// of the `order` the events were planned with, when the change has it.
-    private func record(_ events: [PlannedEvent], order: OrderRecord, payloadOrder: [UInt8]?, timestamp: String)
+    /// One event (the usual change) goes as plain values, more as arrays. `serialized` is the
+    /// order's document as stored, when it is an object: the bodies' `order` is made from its text.
+    private func record(_ events: [PlannedEvent], order: OrderRecord, serialized: SerializedObject?, timestamp: String)
         -> Connection.Step?
     {
+        guard !events.isEmpty else { return nil }
+        let payloadOrder = serialized.map(OrderView.payloadBytes(document:))
         let head: [any SQLParameter] = [order.merchant, order.orderId, order.channel, timestamp]
         if events.count == 1, let event = events.first {
             return Connection.Step(
@@ -196,7 +197,6 @@ public struct OrderStore {
                     Self.payloadText(event, order: payloadOrder), event.error, event.scopeKey, event.origin,
                 ])
         }
-        guard !events.isEmpty else { return nil }
         return Connection.Step(
             OrderStatements.recordEvents,
             head + [

@@ -13,27 +13,31 @@ public enum OrderView {
     /// learns which notification fired from the body's `notification`; it never sees the other
     /// adapters' callback URLs, and a payload does not grow with every notification on the order.
     public static func payloadJSON(document: JSON) -> JSON {
-        guard var object = document.objectValue else { return document }
-        for name in OrderDocument.editableFields.keys where object[name] == nil { object[name] = .null }
-        return .object(object)
+        guard let object = document.objectValue else { return document }
+        return .object(object.merging(unsetFields { object[$0] != nil }) { set, _ in set })
     }
 
     /// The text of ``payloadJSON(document:)`` from the document's text, without serializing it again.
     public static func payloadBytes(document: SerializedObject) -> [UInt8] {
-        document.bytes(adding: unsetFields(document))
+        document.bytes(adding: unsetFields(of: document))
     }
 
     /// The text of ``json(document:notifications:)`` from the document's text, without serializing it again.
     public static func bytes(document: SerializedObject, notifications: [RegisteredNotification]) -> [UInt8] {
-        var added = unsetFields(document)
+        var added = unsetFields(of: document)
         added["notifications"] = .array(notifications.map { $0.json(redacted: true) })
         return document.bytes(adding: added)
     }
 
-    /// The editable fields the document does not have, as `null`.
-    private static func unsetFields(_ document: SerializedObject) -> [String: JSON] {
+    private static func unsetFields(of document: SerializedObject) -> [String: JSON] {
+        unsetFields(where: document.contains)
+    }
+
+    /// The editable fields a document does not have (`isSet` is false for them), as `null`: the
+    /// one rule both the JSON and the text of the Order JSON follow.
+    private static func unsetFields(where isSet: (String) -> Bool) -> [String: JSON] {
         var unset: [String: JSON] = [:]
-        for name in OrderDocument.editableFields.keys where !document.contains(name) { unset[name] = .null }
+        for name in OrderDocument.editableFields.keys where !isSet(name) { unset[name] = .null }
         return unset
     }
 }
